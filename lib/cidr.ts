@@ -1,0 +1,41 @@
+import * as ipaddr from "ipaddr.js";
+
+/** A parsed CIDR: the address family, the network address and the prefix length. */
+export interface Cidr {
+  readonly text: string;
+  readonly address: ipaddr.IPv4 | ipaddr.IPv6;
+  readonly prefix: number;
+}
+
+/** Parses `a.b.c.d/n` or an IPv6 CIDR; returns undefined when it is not one. */
+export function parseCidr(text: string): Cidr | undefined {
+  if (typeof text !== "string" || !ipaddr.isValidCIDR(text)) return undefined;
+  const [address, prefix] = ipaddr.parseCIDR(text);
+  return { text, address, prefix };
+}
+
+/** True for a dotted-quad IPv4 or a valid IPv6 address (no prefix). */
+export function isIp(text: string): boolean {
+  return typeof text === "string" && (ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text));
+}
+
+/** True when `cidr` has no host bits set (`10.0.0.0/8`, not `10.0.0.1/8`). */
+export function isNetworkAddress(cidr: Cidr): boolean {
+  const network = cidr.address.kind() === "ipv4"
+    ? ipaddr.IPv4.networkAddressFromCIDR(cidr.text)
+    : ipaddr.IPv6.networkAddressFromCIDR(cidr.text);
+  return network.toString() === cidr.address.toString();
+}
+
+/** True when the address lies inside the CIDR (same family only). */
+export function cidrContains(cidr: Cidr, address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  const parsed = ipaddr.parse(address);
+  return parsed.kind() === cidr.address.kind() && parsed.match([cidr.address, cidr.prefix] as [typeof parsed, number]);
+}
+
+/** True when two CIDRs share at least one address. */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  if (a.address.kind() !== b.address.kind()) return false;
+  return cidrContains(a, b.address.toString()) || cidrContains(b, a.address.toString());
+}

@@ -1,0 +1,122 @@
+/**
+ * The CNI configuration contract: what multinet writes into a NetworkAttachmentDefinition's
+ * `spec.config`. Modelled on the reference plugins' `NetConf` types (containernetworking/plugins) so
+ * a config is built from typed values and parsed back through the same schema, never concatenated
+ * by hand. Only the fields multinet sets are modelled; an unknown field is a parse error, so a
+ * round trip proves nothing was lost.
+ */
+import { z } from "zod";
+
+export const routeSchema = z.strictObject({
+  dst: z.string(),
+  gw: z.string().optional(),
+});
+
+export const hostLocalRangeSchema = z.strictObject({
+  subnet: z.string(),
+  rangeStart: z.string().optional(),
+  rangeEnd: z.string().optional(),
+  gateway: z.string().optional(),
+});
+
+export const hostLocalIpamSchema = z.strictObject({
+  type: z.literal("host-local"),
+  /** A list of range sets; each set hands out one address (one per address family). */
+  ranges: z.array(z.array(hostLocalRangeSchema)),
+  routes: z.array(routeSchema).optional(),
+  dataDir: z.string().optional(),
+});
+
+export const staticIpamSchema = z.strictObject({
+  type: z.literal("static"),
+  addresses: z.array(z.strictObject({ address: z.string(), gateway: z.string().optional() })),
+  routes: z.array(routeSchema).optional(),
+});
+
+export const ipamSchema = z.discriminatedUnion("type", [hostLocalIpamSchema, staticIpamSchema]);
+
+/** Bridge options the flannel CNI plugin passes through to the bridge plugin it delegates to. */
+export const flannelDelegateSchema = z.strictObject({
+  hairpinMode: z.boolean().optional(),
+  isDefaultGateway: z.boolean().optional(),
+  forceAddress: z.boolean().optional(),
+});
+
+const pluginCommon = {
+  cniVersion: z.string().optional(),
+  name: z.string().optional(),
+};
+
+export const flannelPluginSchema = z.strictObject({
+  ...pluginCommon,
+  type: z.literal("flannel"),
+  subnetFile: z.string().optional(),
+  dataDir: z.string().optional(),
+  delegate: flannelDelegateSchema.optional(),
+});
+
+export const macvlanPluginSchema = z.strictObject({
+  ...pluginCommon,
+  type: z.literal("macvlan"),
+  master: z.string(),
+  mode: z.enum(["bridge", "private", "vepa", "passthru"]).optional(),
+  mtu: z.number().int().optional(),
+  ipam: ipamSchema,
+});
+
+export const bridgePluginSchema = z.strictObject({
+  ...pluginCommon,
+  type: z.literal("bridge"),
+  bridge: z.string(),
+  isGateway: z.boolean().optional(),
+  isDefaultGateway: z.boolean().optional(),
+  ipMasq: z.boolean().optional(),
+  hairpinMode: z.boolean().optional(),
+  mtu: z.number().int().optional(),
+  ipam: ipamSchema,
+});
+
+/** Source-based routing: replies leave through the interface the request came in on. */
+export const sbrPluginSchema = z.strictObject({
+  ...pluginCommon,
+  type: z.literal("sbr"),
+  table: z.number().int().optional(),
+});
+
+export const pluginSchema = z.discriminatedUnion("type", [
+  flannelPluginSchema,
+  macvlanPluginSchema,
+  bridgePluginSchema,
+  sbrPluginSchema,
+]);
+
+export const netConfListSchema = z.strictObject({
+  cniVersion: z.string(),
+  name: z.string(),
+  plugins: z.array(pluginSchema).min(1),
+});
+
+export type Route = z.infer<typeof routeSchema>;
+export type HostLocalRange = z.infer<typeof hostLocalRangeSchema>;
+export type Ipam = z.infer<typeof ipamSchema>;
+export type FlannelDelegate = z.infer<typeof flannelDelegateSchema>;
+export type PluginConf = z.infer<typeof pluginSchema>;
+export type NetConfList = z.infer<typeof netConfListSchema>;
+/** What a NAD carries: one plugin's config, or a list when plugins are chained. */
+export type CniConfig = PluginConf | NetConfList;
+
+export function isNetConfList(config: CniConfig): config is NetConfList {
+  return "plugins" in config;
+}
+
+/** The compact JSON a NAD's `spec.config` holds. */
+export function serializeCniConfig(config: CniConfig): string {
+  return JSON.stringify(config);
+}
+
+/** Parses a NAD's `spec.config` back into the typed model; throws on anything the model lacks. */
+export function parseCniConfig(text: string): CniConfig {
+  const json: unknown = JSON.parse(text);
+  const schema = typeof json === "object" && json !== null && "plugins" in json ? netConfListSchema : pluginSchema;
+  return schema.parse(json);
+}

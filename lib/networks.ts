@@ -1,0 +1,69 @@
+/**
+ * NetworkAttachmentDefinitions: from a network in the stack config to the CNI config it carries
+ * (`cniConfigFor`) and to the NAD object itself (`networkAttachmentDefinition`).
+ */
+import type { NetworkConfig, IpamConfig } from "./config";
+import { serializeCniConfig, type CniConfig, type Ipam, type PluginConf } from "./cni";
+import { commonLabels, type KubeObject } from "./k8s";
+
+export const nadApiVersion = "k8s.cni.cncf.io/v1";
+export const nadKind = "NetworkAttachmentDefinition";
+
+export interface NetworkAttachmentDefinition extends KubeObject {
+  apiVersion: typeof nadApiVersion;
+  kind: typeof nadKind;
+  metadata: KubeObject["metadata"] & { namespace: string };
+  spec: { config: string };
+}
+
+function ipamFor(ipam: IpamConfig): Ipam {
+  const routes = ipam.routes.length ? { routes: ipam.routes } : {};
+  if (ipam.type === "static") return { type: "static", addresses: ipam.addresses, ...routes };
+  // One range set per range, so a pod gets an address from each (e.g. one IPv4 and one IPv6).
+  return { type: "host-local", ranges: ipam.ranges.map((range) => [range]), ...routes };
+}
+
+/** The network's own plugin, without cniVersion/name (those belong to the top level). */
+function mainPlugin(network: NetworkConfig): PluginConf {
+  switch (network.type) {
+    case "flannel":
+      return { type: "flannel", ...(network.delegate ? { delegate: network.delegate } : {}) };
+    case "macvlan":
+      return {
+        type: "macvlan",
+        master: network.master,
+        mode: network.mode,
+        ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+        ipam: ipamFor(network.ipam),
+      };
+    case "bridge":
+      return {
+        type: "bridge",
+        bridge: network.bridge,
+        isGateway: network.isGateway,
+        ipMasq: network.ipMasq,
+        hairpinMode: network.hairpinMode,
+        ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+        ipam: ipamFor(network.ipam),
+      };
+  }
+}
+
+/**
+ * The CNI config of a network. A single plugin stays a plain config without `name` (Multus names it
+ * after the NAD); chained plugins become a conflist, which the CNI spec requires to be named.
+ */
+export function cniConfigFor(network: NetworkConfig): CniConfig {
+  const chained: PluginConf[] = network.sourceBasedRouting ? [{ type: "sbr" }] : [];
+  if (chained.length === 0) return { cniVersion: network.cniVersion, ...mainPlugin(network) };
+  return { cniVersion: network.cniVersion, name: network.name, plugins: [mainPlugin(network), ...chained] };
+}
+
+export function networkAttachmentDefinition(network: NetworkConfig): NetworkAttachmentDefinition {
+  return {
+    apiVersion: nadApiVersion,
+    kind: nadKind,
+    metadata: { name: network.name, namespace: network.namespace, labels: commonLabels("network-attachment") },
+    spec: { config: serializeCniConfig(cniConfigFor(network)) },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * Every upstream version multinet deploys by default, in one place.
+ * Stacks may override a version; these are the tested defaults.
+ */
+export const versions = {
+  /** Multus CNI release (thick images are `<tag>-thick`). */
+  multus: "v4.2.4",
+  /** flanneld release. */
+  flannel: "v0.28.9",
+  /** flannel CNI plugin image (installs the `flannel` binary into /opt/cni/bin). */
+  flannelCniPlugin: "v1.9.1-flannel3",
+  /** Image of the sample pod. */
+  samplePodImage: "docker.io/library/nginx:1.29.3",
+} as const;
+
+/** Default image repositories; stacks override them to point at a registry mirror. */
+export const imageRepositories = {
+  multus: "ghcr.io/k8snetworkplumbingwg/multus-cni",
+  flannel: "ghcr.io/flannel-io/flannel",
+  flannelCniPlugin: "ghcr.io/flannel-io/flannel-cni-plugin",
+} as const;
