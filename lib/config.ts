@@ -184,6 +184,15 @@ export const flannelSchema = strict({
   ipMasq: z.boolean().default(true),
   resources: resourcesSchema({ cpu: "100m", memory: "50Mi", memoryLimit: "256Mi" }),
   ...schedulingFields([{ operator: "Exists", effect: "NoSchedule" }]),
+}).superRefine((flannel, ctx) => {
+  const prefix = parseCidr(flannel.network)?.prefix;
+  if (prefix !== undefined && flannel.subnetLen <= prefix) {
+    ctx.addIssue({ code: "custom", path: ["subnetLen"], message: `is not longer than the prefix of ${configKey(["flannel", "network"])} "${flannel.network}"; allowed: ${prefix + 1} to 30` });
+  }
+  const nicKeys = (["iface", "ifaceRegex", "ifaceCanReach"] as const).filter((k) => flannel[k] !== undefined);
+  if (nicKeys.length > 1) {
+    ctx.addIssue({ code: "custom", path: [nicKeys[1]], message: `is set together with ${configKey(["flannel", nicKeys[0]])}; allowed: at most one of iface, ifaceRegex, ifaceCanReach` });
+  }
 }).prefault({});
 
 // ---------------------------------------------------------------------------------------------
@@ -219,6 +228,10 @@ export const calicoSchema = strict({
   ipv6Autodetection: autodetectionSchema.optional(),
   /** Calico IP pool CIDRs; the Flannel network and NAD subnets must not overlap them. */
   poolCidrs: z.array(networkCidr).default(["192.168.0.0/16"]),
+}).superRefine((calico, ctx) => {
+  if (calico.mode !== "none" && !calico.ipv4Autodetection && !calico.ipv6Autodetection) {
+    ctx.addIssue({ code: "custom", path: ["ipv4Autodetection"], message: `is required when ${configKey(["calico", "mode"])} is "${calico.mode}"; allowed: a method such as { interface: eth0 }, or mode none` });
+  }
 }).prefault({});
 
 // ---------------------------------------------------------------------------------------------
@@ -361,8 +374,8 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, input: unknown, section: string): string[] {
-  const path = [section, ...issue.path];
+function describeIssue(issue: z.core.$ZodIssue, input: unknown, prefix: Path): string[] {
+  const path = [...prefix, ...issue.path];
   const value = valueAt(input, path);
   switch (issue.code) {
     case "unrecognized_keys":
@@ -402,20 +415,7 @@ function crossFieldProblems({ flannel, calico, networks, samplePod }: Partial<St
     }
   };
 
-  if (flannel && flannelNetwork) {
-    overlapWithPools(flannelNetwork, configKey(["flannel", "network"]));
-    if (flannel.subnetLen <= flannelNetwork.prefix) {
-      problems.push(`${configKey(["flannel", "subnetLen"])}: ${flannel.subnetLen} is not longer than the prefix of ${configKey(["flannel", "network"])} "${flannelNetwork.text}"; allowed: ${flannelNetwork.prefix + 1} to 30`);
-    }
-    const nicKeys = (["iface", "ifaceRegex", "ifaceCanReach"] as const).filter((k) => flannel[k] !== undefined);
-    if (nicKeys.length > 1) {
-      problems.push(`${configKey(["flannel", nicKeys[1]])}: set together with ${configKey(["flannel", nicKeys[0]])}; allowed: at most one of iface, ifaceRegex, ifaceCanReach`);
-    }
-  }
-
-  if (calico && calico.mode !== "none" && !calico.ipv4Autodetection && !calico.ipv6Autodetection) {
-    problems.push(`${configKey(["calico", "ipv4Autodetection"])}: (not set) but ${configKey(["calico", "mode"])} is "${calico.mode}"; allowed: an autodetection method such as { interface: eth0 }, or calico.mode none`);
-  }
+  if (flannelNetwork) overlapWithPools(flannelNetwork, configKey(["flannel", "network"]));
 
   const defined = new Map<string, number>();
   networks?.forEach((network, i) => {
@@ -482,7 +482,7 @@ export function validateConfig(input: Record<string, unknown>): ConfigResult {
   for (const name of sectionNames) {
     const parsed = sectionSchemas[name].safeParse(input[name]);
     if (parsed.success) sections[name] = parsed.data;
-    else errors.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, input, name)));
+    else errors.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, input, [name])));
   }
   errors.push(...crossFieldProblems(sections as Partial<StackConfig>));
   return errors.length ? { ok: false, errors } : { ok: true, config: sections as StackConfig };
@@ -504,6 +504,18 @@ export function multinetValues(allConfig: Record<string, string>): Record<string
     }
   }
   return values;
+}
+
+/**
+ * Validates one section on its own, for components used outside index.ts; cross-section checks
+ * need the whole stack and run in `validateConfig`.
+ */
+export function validateSection<S extends z.ZodType>(key: Path, schema: S, value: unknown):
+  { ok: true; value: z.output<S> } | { ok: false; errors: string[] } {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const input = key.reduceRight<unknown>((inner, segment) => (typeof segment === "number" ? Object.assign([], { [segment]: inner }) : { [segment]: inner }), value);
+  return { ok: false, errors: parsed.error.issues.flatMap((issue) => describeIssue(issue, input, key)) };
 }
 
 /** Formats validation errors as one message, one error a line. */

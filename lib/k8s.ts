@@ -16,6 +16,11 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
+/** A kubernetes-models object type with a mandatory name (and namespace, for namespaced kinds). */
+export type Named<T, Namespaced extends boolean = true> = T & {
+  metadata: Namespaced extends true ? { name: string; namespace: string } : { name: string };
+};
+
 /** Labels on every object multinet creates. */
 export function commonLabels(component: string): Record<string, string> {
   return {
@@ -33,4 +38,9 @@ export function resourceRequirements(resources: ResourcesConfig): ResourceRequir
       memory: resources.limits.memory,
     },
   };
+}
+
+/** Pulumi's logical name for an object: `namespace/name`, or `name` for cluster-scoped kinds. */
+export function logicalName(object: { metadata: { name: string; namespace?: string } }): string {
+  return object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
 }

@@ -1,0 +1,24 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { formatConfigErrors, validateSection } from "../lib/config";
+
+/**
+ * Validates a component's arguments with the stack schema's section for them and fills defaults,
+ * so a component built outside index.ts gets the same checks; bad arguments are a ResourceError.
+ */
+export function componentArgs<S extends z.ZodType>(
+  resource: pulumi.Resource, key: Array<string | number>, schema: S, args: unknown,
+): z.output<S> {
+  const result = validateSection(key, schema, args);
+  if (!result.ok) throw new pulumi.ResourceError(formatConfigErrors(result.errors), resource);
+  return result.value;
+}
+
+/**
+ * Hands a builder's object to a @pulumi/kubernetes constructor. Both type the same OpenAPI schema,
+ * but differ in details (quantities, int-or-string), so the boundary is a cast; the objects
+ * themselves are checked against the Kubernetes OpenAPI schema in the tests.
+ */
+export function kubeArgs<T>(object: { apiVersion?: string; kind?: string; metadata?: unknown }): T {
+  return object as unknown as T;
+}

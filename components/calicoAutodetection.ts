@@ -1,0 +1,36 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { calicoPatch } from "../lib/calico";
+import { calicoSchema } from "../lib/config";
+import { logicalName } from "../lib/k8s";
+import { componentArgs, kubeArgs } from "./args";
+
+/**
+ * Calico options (stack key `multinet:calico`): mode manifest (default) patches DaemonSet
+ * kube-system/calico-node, operator patches Installation `default`, none changes nothing.
+ */
+export type CalicoAutodetectionArgs = z.input<typeof calicoSchema>;
+
+/**
+ * Pins Calico's node-address autodetection with a server-side-apply patch under a fixed field
+ * manager: only our fields change, and destroying the patch removes exactly those fields.
+ */
+export class CalicoAutodetection extends pulumi.ComponentResource {
+  /** The patch resource, or undefined in mode none. */
+  public readonly patch?: pulumi.CustomResource;
+
+  constructor(name: string, args: CalicoAutodetectionArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("multinet:index:CalicoAutodetection", name, {}, opts);
+    const config = componentArgs(this, ["calico"], calicoSchema, args);
+    const patch = calicoPatch(config);
+
+    if (patch?.kind === "DaemonSet") {
+      this.patch = new k8s.apps.v1.DaemonSetPatch(logicalName(patch), kubeArgs(patch), { parent: this });
+    } else if (patch) {
+      this.patch = new k8s.apiextensions.CustomResourcePatch(logicalName(patch), kubeArgs(patch), { parent: this });
+    }
+
+    this.registerOutputs({ mode: config.mode });
+  }
+}

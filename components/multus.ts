@@ -1,0 +1,44 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { multusSchema } from "../lib/config";
+import { logicalName } from "../lib/k8s";
+import { multusImage, multusObjects } from "../lib/multus";
+import { componentArgs, kubeArgs } from "./args";
+
+/**
+ * Multus options (stack key `multinet:multus`); every field is optional and defaults as documented
+ * in lib/config.ts and the README: thick mode, kube-system, the pinned release, primary network
+ * `10-calico.conflist`, 100m/100Mi requests with a 300Mi memory limit.
+ */
+export type MultusArgs = z.input<typeof multusSchema>;
+
+/** Multus CNI: the NAD CRD, its RBAC, daemon config and DaemonSet. */
+export class Multus extends pulumi.ComponentResource {
+  /** The NetworkAttachmentDefinition CRD; NADs depend on it. */
+  public readonly crd: k8s.apiextensions.v1.CustomResourceDefinition;
+  /** The DaemonSet; Pulumi waits for its rollout, so depending on it means Multus is ready. */
+  public readonly daemonSet: k8s.apps.v1.DaemonSet;
+  public readonly image: string;
+
+  constructor(name: string, args: MultusArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("multinet:index:Multus", name, {}, opts);
+    const config = componentArgs(this, ["multus"], multusSchema, args);
+    const objects = multusObjects(config);
+    const child = { parent: this };
+
+    this.crd = new k8s.apiextensions.v1.CustomResourceDefinition(logicalName(objects.crd), objects.crd, child);
+    const serviceAccount = new k8s.core.v1.ServiceAccount(logicalName(objects.serviceAccount), objects.serviceAccount, child);
+    const clusterRole = new k8s.rbac.v1.ClusterRole(logicalName(objects.clusterRole), objects.clusterRole, child);
+    const binding = new k8s.rbac.v1.ClusterRoleBinding(logicalName(objects.clusterRoleBinding), objects.clusterRoleBinding,
+      { ...child, dependsOn: [clusterRole, serviceAccount] });
+    const daemonConfig = objects.daemonConfig
+      ? [new k8s.core.v1.ConfigMap(logicalName(objects.daemonConfig), objects.daemonConfig, child)]
+      : [];
+    this.daemonSet = new k8s.apps.v1.DaemonSet(logicalName(objects.daemonSet), kubeArgs(objects.daemonSet),
+      { ...child, dependsOn: [this.crd, binding, ...daemonConfig] });
+    this.image = multusImage(config);
+
+    this.registerOutputs({ image: this.image, daemonSet: this.daemonSet.metadata.name });
+  }
+}

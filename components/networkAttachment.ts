@@ -1,0 +1,32 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { networkSchema } from "../lib/config";
+import { logicalName } from "../lib/k8s";
+import { networkAttachmentDefinition } from "../lib/networks";
+import { componentArgs, kubeArgs } from "./args";
+
+/**
+ * One network (an entry of `multinet:networks`): `name`, `type` (flannel | macvlan | bridge) and the
+ * type's options; namespace defaults to `default`, cniVersion to 0.3.1, sourceBasedRouting to false.
+ */
+export type NetworkAttachmentArgs = z.input<typeof networkSchema>;
+
+/** A NetworkAttachmentDefinition whose `spec.config` comes from the typed CNI model. */
+export class NetworkAttachment extends pulumi.ComponentResource {
+  public readonly definition: k8s.apiextensions.CustomResource;
+  /** `namespace/name`, as pods reference it. */
+  public readonly reference: string;
+
+  /** Pass the Multus CRD in `opts.dependsOn`: a NAD cannot exist before its CRD. */
+  constructor(name: string, args: NetworkAttachmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("multinet:index:NetworkAttachment", name, {}, opts);
+    const network = componentArgs(this, ["networks", 0], networkSchema, args);
+    const nad = networkAttachmentDefinition(network);
+
+    this.definition = new k8s.apiextensions.CustomResource(logicalName(nad), kubeArgs(nad), { parent: this });
+    this.reference = logicalName(nad);
+
+    this.registerOutputs({ reference: this.reference, config: nad.spec.config });
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * multinet: Multus, Flannel as an attachment network, a Calico autodetection pin, NADs and a
+ * sample pod, configured per stack (stacks/Pulumi.<stack>.yaml, keys under `multinet:`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CalicoAutodetection } from "./components/calicoAutodetection";
+import { FlannelAttachment } from "./components/flannelAttachment";
+import { Multus } from "./components/multus";
+import { NetworkAttachment } from "./components/networkAttachment";
+import { SamplePod } from "./components/samplePod";
+import { formatConfigErrors, multinetValues, validateConfig } from "./lib/config";
+
+// Validate the whole stack before the first resource is registered: a bad stack never half-deploys.
+const result = validateConfig(multinetValues(pulumi.runtime.allConfig()));
+if (!result.ok) throw new pulumi.RunError(formatConfigErrors(result.errors));
+const config = result.config;
+
+const multus = new Multus("multus", config.multus);
+const flannel = config.flannel.enabled ? new FlannelAttachment("flannel", config.flannel) : undefined;
+const calico = config.calico.mode !== "none" ? new CalicoAutodetection("calico-autodetection", config.calico) : undefined;
+const attachments = config.networks.map((network) =>
+  new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd] }));
+
+const pod = config.samplePod.enabled
+  ? new SamplePod("sample-pod", config.samplePod, {
+    // Ready Multus and Flannel daemons, the NADs it names and a settled Calico before the pod starts.
+    dependsOn: [
+      multus,
+      ...(flannel ? [flannel] : []),
+      ...(calico ? [calico] : []),
+      ...attachments.filter((nad) => config.samplePod.networks.some((ref) =>
+        nad.reference === `${ref.namespace ?? config.samplePod.namespace}/${ref.name}`)),
+    ],
+  })
+  : undefined;
+
+export const multusImage = multus.image;
+export const flannelNetwork = flannel?.network;
+export const networkAttachments = attachments.map((nad) => nad.reference);
+export const samplePod = pod?.pod.metadata.name;
+export const samplePodNetworks = pod?.networks;

@@ -1,0 +1,79 @@
+/**
+ * Calico node-address autodetection: one typed method, rendered as the env var string that a
+ * manifest-installed calico-node reads, or as the Installation field the Tigera operator reads.
+ */
+import type { AutodetectionMethod, CalicoConfig } from "./config";
+import type { KubeObject } from "./k8s";
+
+/** Field manager of our server-side-apply patches: fixed, so destroy removes exactly our fields. */
+export const calicoFieldManager = "multinet-calico-autodetection";
+
+const patchAnnotations = {
+  "pulumi.com/patchFieldManager": calicoFieldManager,
+  // calico-node's manifest owns the env list; we take over just our variables.
+  "pulumi.com/patchForce": "true",
+};
+
+/** `IP_AUTODETECTION_METHOD` value: interface=eth0, cidr=10.0.0.0/8,… */
+export function autodetectionEnvValue(method: AutodetectionMethod): string {
+  if (method.firstFound) return "first-found";
+  if (method.kubernetesInternalIP) return "kubernetes-internal-ip";
+  if (method.interface !== undefined) return `interface=${method.interface}`;
+  if (method.skipInterface !== undefined) return `skip-interface=${method.skipInterface.join(",")}`;
+  if (method.canReach !== undefined) return `can-reach=${method.canReach}`;
+  if (method.cidrs !== undefined) return `cidr=${method.cidrs.join(",")}`;
+  throw new Error("autodetection method has no field set");
+}
+
+/** `spec.calicoNetwork.nodeAddressAutodetectionV4/V6` value of the operator's Installation. */
+export function autodetectionOperatorValue(method: AutodetectionMethod): Record<string, unknown> {
+  if (method.firstFound) return { firstFound: true };
+  if (method.kubernetesInternalIP) return { kubernetes: "NodeInternalIP" };
+  if (method.interface !== undefined) return { interface: method.interface };
+  // The operator takes one regex; a list becomes an alternation, as calico-node's comma list means.
+  if (method.skipInterface !== undefined) return { skipInterface: method.skipInterface.join("|") };
+  if (method.canReach !== undefined) return { canReach: method.canReach };
+  if (method.cidrs !== undefined) return { cidrs: method.cidrs };
+  throw new Error("autodetection method has no field set");
+}
+
+/** The partial calico-node DaemonSet that carries only our env vars (manifest installs). */
+export function calicoDaemonSetPatch(config: CalicoConfig): KubeObject {
+  const env = [
+    ...(config.ipv4Autodetection ? [{ name: "IP_AUTODETECTION_METHOD", value: autodetectionEnvValue(config.ipv4Autodetection) }] : []),
+    ...(config.ipv6Autodetection ? [{ name: "IP6_AUTODETECTION_METHOD", value: autodetectionEnvValue(config.ipv6Autodetection) }] : []),
+  ];
+  return {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: config.daemonSetName, namespace: config.namespace, annotations: patchAnnotations },
+    spec: { template: { spec: { containers: [{ name: config.containerName, env }] } } },
+  };
+}
+
+/** The partial Installation that carries only the autodetection fields (operator installs). */
+export function calicoInstallationPatch(config: CalicoConfig): KubeObject {
+  return {
+    apiVersion: "operator.tigera.io/v1",
+    kind: "Installation",
+    metadata: { name: config.installationName, annotations: patchAnnotations },
+    spec: {
+      calicoNetwork: {
+        ...(config.ipv4Autodetection ? { nodeAddressAutodetectionV4: autodetectionOperatorValue(config.ipv4Autodetection) } : {}),
+        ...(config.ipv6Autodetection ? { nodeAddressAutodetectionV6: autodetectionOperatorValue(config.ipv6Autodetection) } : {}),
+      },
+    },
+  };
+}
+
+/** What mode `config.mode` patches, or undefined for `none`. */
+export function calicoPatch(config: CalicoConfig): KubeObject | undefined {
+  switch (config.mode) {
+    case "manifest":
+      return calicoDaemonSetPatch(config);
+    case "operator":
+      return calicoInstallationPatch(config);
+    case "none":
+      return undefined;
+  }
+}
