@@ -3,8 +3,6 @@
  * tests) and records every resource the program registers: type, name, inputs, parent, dependencies.
  */
 import * as pulumi from "@pulumi/pulumi";
-// Internal to the SDK, but the only way to know the mock monitor has seen every registration.
-import { waitForRPCs } from "@pulumi/pulumi/runtime/settings";
 import { vi } from "vitest";
 
 export interface RegisteredResource {
@@ -78,7 +76,8 @@ export async function runProgram(config: Record<string, string>, options: { stac
   } catch (e) {
     error = e;
   }
-  await waitForRPCs();
+  // Waits until the mock monitor has answered every registration, then drops the monitor.
+  await pulumi.runtime.disconnect();
 
   const resources = [...byKey.values()];
   const ofType = (type: string) => resources.filter((r) => r.type === type);
