@@ -24,7 +24,8 @@ export class NetworkAttachment extends pulumi.ComponentResource {
     const network = componentArgs(this, ["networks", 0], networkSchema, args);
     const nad = networkAttachmentDefinition(network);
 
-    this.definition = new k8s.apiextensions.CustomResource(logicalName(nad), kubeArgs(nad), { parent: this });
+    // Children do not inherit the component's dependsOn; forwarding it records the order for destroy too.
+    this.definition = new k8s.apiextensions.CustomResource(logicalName(nad), kubeArgs(nad), { parent: this, dependsOn: opts?.dependsOn });
     this.reference = logicalName(nad);
 
     this.registerOutputs({ reference: this.reference, config: nad.spec.config });

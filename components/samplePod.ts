@@ -24,7 +24,8 @@ export class SamplePod extends pulumi.ComponentResource {
     const config = componentArgs(this, ["samplePod"], samplePodSchema, args);
     const pod = samplePod(config);
 
-    this.pod = new k8s.core.v1.Pod(logicalName(pod), kubeArgs(pod), { parent: this });
+    // Children do not inherit the component's dependsOn; forwarding it records the order for destroy too.
+    this.pod = new k8s.core.v1.Pod(logicalName(pod), kubeArgs(pod), { parent: this, dependsOn: opts?.dependsOn });
     this.networks = pod.metadata.annotations![networksAnnotation];
 
     this.registerOutputs({ pod: this.pod.metadata.name, networks: this.networks });

@@ -67,7 +67,7 @@ const networkCidr = cidr.refine((text) => { const c = parseCidr(text); return !c
 });
 const port = z.number().int().min(1).max(65535);
 const mtu = z.number().int().min(576).max(9216);
-/** A release tag such as v4.2.4 or v1.9.1-flannel3; never `latest`/`snapshot`. */
+/** A release tag such as v1.2.3, optionally with a suffix (-thick, -flannel1); never `latest`/`snapshot`. */
 const releaseTag = z.string().refine((tag) => /^v\d+\.\d+\.\d+([-.][\w.-]+)?$/.test(tag) && !/snapshot/.test(tag), {
   message: "must be a release tag such as v1.2.3 (not latest or snapshot)",
 });
@@ -175,7 +175,9 @@ export const flannelSchema = strict({
   backend: z.discriminatedUnion("type", [vxlanBackendSchema, hostGwBackendSchema, wireguardBackendSchema])
     .prefault({ type: "vxlan" }),
   /** NIC(s) flanneld uses, by name or address (`--iface`). At most one of iface, ifaceRegex, ifaceCanReach. */
-  iface: z.array(z.union([interfaceName, ipAddress])).min(1).optional(),
+  iface: z.array(z.string().refine((nic) => isInterfaceName(nic) || isIp(nic), {
+    message: "must be a Linux interface name (1-15 characters without '/', ':' or white space) or an IP address",
+  })).min(1).optional(),
   /** NIC(s) by regular expression (`--iface-regex`). */
   ifaceRegex: z.array(regex).min(1).optional(),
   /** The NIC whose route reaches this address (`--iface-can-reach`). */

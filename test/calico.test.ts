@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { autodetectionEnvValue, autodetectionOperatorValue, calicoFieldManager, calicoPatch } from "../lib/calico";
+import { calicoSchema } from "../lib/config";
+
+describe("Calico autodetection", () => {
+  const methods: Array<[Record<string, unknown>, string, Record<string, unknown>]> = [
+    [{ firstFound: true }, "first-found", { firstFound: true }],
+    [{ kubernetesInternalIP: true }, "kubernetes-internal-ip", { kubernetes: "NodeInternalIP" }],
+    [{ interface: "eth0" }, "interface=eth0", { interface: "eth0" }],
+    [{ skipInterface: ["eth1", "flannel.*"] }, "skip-interface=eth1,flannel.*", { skipInterface: "eth1|flannel.*" }],
+    [{ canReach: "10.0.0.1" }, "can-reach=10.0.0.1", { canReach: "10.0.0.1" }],
+    [{ cidrs: ["10.0.0.0/24", "10.1.0.0/24"] }, "cidr=10.0.0.0/24,10.1.0.0/24", { cidrs: ["10.0.0.0/24", "10.1.0.0/24"] }],
+  ];
+
+  it.each(methods)("renders %j for calico-node and for the operator", (method, env, operator) => {
+    const parsed = calicoSchema.parse({ mode: "none", ipv4Autodetection: method }).ipv4Autodetection!;
+    expect(autodetectionEnvValue(parsed)).toBe(env);
+    expect(autodetectionOperatorValue(parsed)).toEqual(operator);
+  });
+
+  it("patches only calico-node's env vars in manifest mode, under a fixed field manager with force", () => {
+    const patch = calicoPatch(calicoSchema.parse({ ipv4Autodetection: { interface: "eth0" }, ipv6Autodetection: { canReach: "fd00::1" } }));
+    expect(patch).toEqual({
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: {
+        name: "calico-node",
+        namespace: "kube-system",
+        annotations: { "pulumi.com/patchFieldManager": calicoFieldManager, "pulumi.com/patchForce": "true" },
+      },
+      spec: { template: { spec: { containers: [{ name: "calico-node", env: [
+        { name: "IP_AUTODETECTION_METHOD", value: "interface=eth0" },
+        { name: "IP6_AUTODETECTION_METHOD", value: "can-reach=fd00::1" },
+      ] }] } } },
+    });
+  });
+
+  it("follows a DaemonSet in calico-system", () => {
+    const patch = calicoPatch(calicoSchema.parse({ namespace: "calico-system", ipv4Autodetection: { firstFound: true } }));
+    expect(patch?.metadata).toMatchObject({ name: "calico-node", namespace: "calico-system" });
+  });
+
+  it("patches the Installation in operator mode, because the operator reverts DaemonSet edits", () => {
+    const patch = calicoPatch(calicoSchema.parse({ mode: "operator", ipv4Autodetection: { interface: "ens3f0" } }));
+    expect(patch).toEqual({
+      apiVersion: "operator.tigera.io/v1",
+      kind: "Installation",
+      metadata: { name: "default", annotations: { "pulumi.com/patchFieldManager": calicoFieldManager, "pulumi.com/patchForce": "true" } },
+      spec: { calicoNetwork: { nodeAddressAutodetectionV4: { interface: "ens3f0" } } },
+    });
+  });
+
+  it("patches nothing in mode none", () => {
+    expect(calicoPatch(calicoSchema.parse({ mode: "none" }))).toBeUndefined();
+  });
+});

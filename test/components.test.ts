@@ -1,0 +1,28 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FlannelAttachment } from "../components/flannelAttachment";
+import { Multus } from "../components/multus";
+import { NetworkAttachment } from "../components/networkAttachment";
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks({
+    newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+    call: (args) => args.inputs,
+  }, "multinet", "components", true);
+});
+
+describe("components used on their own", () => {
+  it("fill defaults from the same schema as the stack", () => {
+    expect(new Multus("multus-defaults").image).toMatch(/-thick$/);
+    expect(new FlannelAttachment("flannel-defaults").network).toBe("10.244.0.0/16");
+  });
+
+  it("reject bad arguments with a ResourceError naming each key", () => {
+    expect(() => new Multus("multus-bad", { mode: "fat" as "thick", version: "latest" })).toThrowError(pulumi.ResourceError);
+    expect(() => new Multus("multus-bad-2", { mode: "fat" as "thick", version: "latest" })).toThrowError(
+      /multinet:multus\.mode: "fat" is not allowed; allowed: "thick", "thin"\n.*multinet:multus\.version: "latest"/,
+    );
+    expect(() => new NetworkAttachment("nad-bad", { name: "x", type: "macvlan", master: "eth1", ipam: { type: "static", addresses: [{ address: "10.0.0.1" }] } }))
+      .toThrowError(/multinet:networks\[0\]\.ipam\.addresses\[0\]\.address: "10\.0\.0\.1" must be a CIDR/);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { flannelSchema } from "../lib/config";
+import { flanneldArgs, flannelNetConf, flannelObjects } from "../lib/flannel";
+
+const flannel = (values: Record<string, unknown> = {}) => flannelSchema.parse(values);
+
+describe("Flannel as an attachment network", () => {
+  const objects = flannelObjects(flannel({ iface: ["eth1"] }));
+  const spec = objects.daemonSet.spec.template.spec!;
+
+  it("never installs a CNI config into /etc/cni/net.d", () => {
+    expect(spec.initContainers!.map((c) => c.name)).toEqual(["install-cni-plugin"]);
+    const hostPaths = spec.volumes!.flatMap((v) => (v.hostPath ? [v.hostPath.path] : []));
+    expect(hostPaths).not.toContain("/etc/cni/net.d");
+    expect(JSON.stringify(objects)).not.toContain("10-flannel.conflist");
+    expect(Object.keys((objects.netConf as { data: Record<string, string> }).data)).toEqual(["net-conf.json"]);
+  });
+
+  it("installs the flannel CNI binary from the pinned plugin image", () => {
+    const [install] = spec.initContainers!;
+    expect(install.image).toMatch(/^ghcr\.io\/flannel-io\/flannel-cni-plugin:v\d+\.\d+\.\d+-flannel\d+$/);
+    expect([install.command, install.args]).toEqual([["cp"], ["-f", "/flannel", "/opt/cni/bin/flannel"]]);
+  });
+
+  it("runs flanneld with the kube subnet manager on the chosen NIC", () => {
+    expect(spec.containers[0].args).toEqual(["--ip-masq", "--kube-subnet-mgr", "--iface=eth1"]);
+    expect(flanneldArgs(flannel({ ifaceRegex: ["^ens4", "^eth1$"], ipMasq: false }))).toEqual(["--kube-subnet-mgr", "--iface-regex=^ens4", "--iface-regex=^eth1$"]);
+    expect(flanneldArgs(flannel({ ifaceCanReach: "10.1.0.1" }))).toEqual(["--ip-masq", "--kube-subnet-mgr", "--iface-can-reach=10.1.0.1"]);
+    expect(flanneldArgs(flannel())).toEqual(["--ip-masq", "--kube-subnet-mgr"]);
+  });
+
+  it("runs with NET_ADMIN and NET_RAW, not privileged, in a privileged Pod Security namespace", () => {
+    expect(spec.containers[0].securityContext).toEqual({ privileged: false, capabilities: { add: ["NET_ADMIN", "NET_RAW"] } });
+    expect(spec.hostNetwork).toBe(true);
+    expect(objects.namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+    expect(objects.clusterRole.rules).toEqual([
+      { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] },
+    ]);
+  });
+
+  it("writes net-conf.json for each backend", () => {
+    expect(flannelNetConf(flannel({ backend: { type: "vxlan", vni: 7, directRouting: true, mtu: 1400 } }))).toEqual({
+      Network: "10.244.0.0/16", SubnetLen: 24, EnableNFTables: false,
+      Backend: { Type: "vxlan", VNI: 7, Port: 8472, DirectRouting: true, GBP: false, MTU: 1400 },
+    });
+    expect(flannelNetConf(flannel({ backend: { type: "host-gw" }, network: "10.50.0.0/16", subnetLen: 26 }))).toEqual({
+      Network: "10.50.0.0/16", SubnetLen: 26, EnableNFTables: false, Backend: { Type: "host-gw" },
+    });
+    expect(flannelNetConf(flannel({ backend: { type: "wireguard" } })).Backend).toEqual({ Type: "wireguard", ListenPort: 51820 });
+  });
+
+  it("keeps a WireGuard pre-shared key out of ConfigMaps", () => {
+    const psk = "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY=";
+    const secretObjects = flannelObjects(flannel({ backend: { type: "wireguard", psk } }));
+    expect(secretObjects.netConf.kind).toBe("Secret");
+    const netConf = JSON.parse((secretObjects.netConf as { stringData: Record<string, string> }).stringData["net-conf.json"]);
+    expect(netConf.Backend.PSK).toBe(psk);
+    const volume = secretObjects.daemonSet.spec.template.spec!.volumes!.find((v) => v.name === "flannel-cfg");
+    expect(volume).toEqual({ name: "flannel-cfg", secret: { secretName: "kube-flannel-cfg" } });
+  });
+});

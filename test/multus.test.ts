@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { multusSchema } from "../lib/config";
+import { multusDaemonConfig, multusImage, multusObjects } from "../lib/multus";
+
+const thick = multusObjects(multusSchema.parse({}));
+const thin = multusObjects(multusSchema.parse({ mode: "thin" }));
+const podSpec = (objects: typeof thick) => objects.daemonSet.spec.template.spec!;
+
+describe("Multus", () => {
+  it("pins a release image, thick by default, with an overridable repository", () => {
+    expect(multusImage(multusSchema.parse({}))).toMatch(/^ghcr\.io\/k8snetworkplumbingwg\/multus-cni:v\d+\.\d+\.\d+-thick$/);
+    expect(multusImage(multusSchema.parse({ mode: "thin", version: "v4.2.3", imageRepository: "mirror.example/multus" })))
+      .toBe("mirror.example/multus:v4.2.3");
+    for (const container of [...podSpec(thick).initContainers!, ...podSpec(thick).containers]) {
+      expect(container.image).toBe(multusImage(multusSchema.parse({})));
+    }
+  });
+
+  it("declares the NAD CRD upstream defines", () => {
+    expect(thick.crd.metadata.name).toBe("network-attachment-definitions.k8s.cni.cncf.io");
+    expect(thick.crd.spec).toMatchObject({
+      group: "k8s.cni.cncf.io",
+      scope: "Namespaced",
+      names: { kind: "NetworkAttachmentDefinition", plural: "network-attachment-definitions", singular: "network-attachment-definition" },
+    });
+    const [version] = thick.crd.spec.versions;
+    expect(version).toMatchObject({ name: "v1", served: true, storage: true });
+    expect(version.schema?.openAPIV3Schema?.properties?.spec?.properties?.config?.type).toBe("string");
+  });
+
+  it("grants no more than upstream's ClusterRole", () => {
+    expect(thick.clusterRole.rules).toEqual([
+      { apiGroups: ["k8s.cni.cncf.io"], resources: ["*"], verbs: ["*"] },
+      { apiGroups: [""], resources: ["pods", "pods/status"], verbs: ["get", "list", "update", "watch"] },
+      { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch", "update"] },
+    ]);
+    expect(thick.clusterRoleBinding.subjects).toEqual([{ kind: "ServiceAccount", name: "multus", namespace: "kube-system" }]);
+    expect(podSpec(thick).serviceAccountName).toBe(thick.serviceAccount.metadata.name);
+  });
+
+  it("pins the primary network so 'auto' can never pick another file first", () => {
+    const config = multusDaemonConfig(multusSchema.parse({ primaryCniConfig: "10-canal.conflist" }));
+    expect(config).toMatchObject({
+      multusConfigFile: "auto",
+      multusMasterCNI: "10-canal.conflist",
+      readinessindicatorfile: "/host/etc/cni/net.d/10-canal.conflist",
+      cniVersion: "0.3.1",
+    });
+    expect(JSON.parse(thick.daemonConfig!.data!["daemon-config.json"])).toEqual(multusDaemonConfig(multusSchema.parse({})));
+  });
+
+  it("runs the thick daemon with its binary installer and upstream's host mounts", () => {
+    const spec = podSpec(thick);
+    expect(spec).toMatchObject({ hostNetwork: true, hostPID: true, priorityClassName: "system-node-critical", terminationGracePeriodSeconds: 10 });
+    expect(spec.initContainers![0].command).toEqual(["/usr/src/multus-cni/bin/install_multus", "-d", "/host/opt/cni/bin", "-t", "thick"]);
+    const daemon = spec.containers[0];
+    expect(daemon.command).toEqual(["/usr/src/multus-cni/bin/multus-daemon"]);
+    const mounts = Object.fromEntries(daemon.volumeMounts!.map((m) => [m.mountPath, m.name]));
+    expect(mounts["/opt/cni/bin"]).toBe("cnibin");
+    expect(mounts["/etc/cni/net.d/multus.d"]).toBe("multus-daemon-config");
+    expect(mounts["/hostroot"]).toBe("hostroot");
+    const volumes = new Set(spec.volumes!.map((v) => v.name));
+    for (const mount of daemon.volumeMounts!) expect(volumes.has(mount.name)).toBe(true);
+  });
+
+  it("gives every container requests and a memory limit above upstream's OOM-prone 50Mi", () => {
+    for (const container of [...podSpec(thick).initContainers!, ...podSpec(thick).containers]) {
+      expect(container.resources?.requests).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
+      expect(container.resources?.limits?.memory).toEqual(expect.any(String));
+    }
+    expect(podSpec(thick).containers[0].resources).toEqual({ requests: { cpu: "100m", memory: "100Mi" }, limits: { memory: "300Mi" } });
+  });
+
+  it("takes tolerations, node selector and priority class from config", () => {
+    const spec = podSpec(multusObjects(multusSchema.parse({
+      tolerations: [{ key: "dedicated", operator: "Equal", value: "net", effect: "NoSchedule" }],
+      nodeSelector: { "multinet.example/enabled": "true" },
+      priorityClassName: "infra",
+    })));
+    expect(spec.tolerations).toEqual([{ key: "dedicated", operator: "Equal", value: "net", effect: "NoSchedule" }]);
+    expect(spec.nodeSelector).toEqual({ "multinet.example/enabled": "true" });
+    expect(spec.priorityClassName).toBe("infra");
+  });
+
+  it("runs thin Multus without the daemon config or hostPID", () => {
+    expect(thin.daemonConfig).toBeUndefined();
+    const spec = podSpec(thin);
+    expect(spec.hostPID).toBeUndefined();
+    expect(spec.initContainers![0].command).toEqual(["/install_multus", "-d", "/host/opt/cni/bin", "-t", "thin"]);
+    expect(spec.containers[0].command).toEqual(["/thin_entrypoint"]);
+    expect(spec.containers[0].args).toContain("--readiness-indicator-file=/host/etc/cni/net.d/10-calico.conflist");
+    expect(spec.volumes!.map((v) => v.name)).toEqual(["cni", "cnibin"]);
+  });
+});
