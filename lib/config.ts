@@ -385,9 +385,13 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, prefix: Path): s
     case "invalid_type":
       return [`${configKey(path)}: ${show(value)} is not valid; expected ${issue.expected}`];
     case "too_big":
-      return [`${configKey(path)}: ${show(value)} is too ${issue.origin === "array" ? "long" : "large"}; allowed: at most ${String(issue.maximum)}${issue.origin === "array" ? " entries" : issue.origin === "string" ? " characters" : ""}`];
-    case "too_small":
-      return [`${configKey(path)}: ${show(value)} is too ${issue.origin === "array" ? "short" : "small"}; allowed: at least ${String(issue.minimum)}${issue.origin === "array" ? " entries" : issue.origin === "string" ? " characters" : ""}`];
+    case "too_small": {
+      const big = issue.code === "too_big";
+      const size = issue.origin === "array" ? (big ? "long" : "short") : (big ? "large" : "small");
+      const unit = issue.origin === "array" ? " entries" : issue.origin === "string" ? " characters" : "";
+      const limit = big ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
+      return [`${configKey(path)}: ${show(value)} is too ${size}; allowed: ${limit}${unit}`];
+    }
     case "invalid_value":
       return [`${configKey(path)}: ${show(value)} is not allowed; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`];
     case "invalid_union": {
