@@ -4,29 +4,22 @@
  * written to /etc/cni/net.d and Flannel cannot become any pod's primary network. Pods reach it only
  * through a NAD of type `flannel`.
  */
-import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { ISecret } from "kubernetes-models/v1/Secret";
-import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
-import type { IClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
-import type { IClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
 import type { FlannelBackend, FlannelConfig } from "./config";
-import { commonLabels, resourceRequirements, type Named } from "./k8s";
+import { commonLabels, nodeDaemonSet, resourceRequirements, serviceAccountRbac, type Named, type NodeDaemonSet, type ServiceAccountRbac } from "./k8s";
 
 const name = "flannel";
 const configName = "kube-flannel-cfg";
 const netConfKey = "net-conf.json";
 const labels = { ...commonLabels("flannel"), tier: "node", app: "flannel", "k8s-app": "flannel" };
 
-export interface FlannelObjects {
+export interface FlannelObjects extends ServiceAccountRbac {
   namespace: Named<INamespace, false>;
-  serviceAccount: Named<IServiceAccount>;
-  clusterRole: Named<IClusterRole, false>;
-  clusterRoleBinding: Named<IClusterRoleBinding, false>;
   /** net-conf.json: a ConfigMap, or a Secret when it holds a WireGuard pre-shared key. */
   netConf: Named<IConfigMap> | Named<ISecret>;
-  daemonSet: Named<IDaemonSet> & Required<Pick<IDaemonSet, "spec">>;
+  daemonSet: NodeDaemonSet;
 }
 
 function backendNetConf(backend: FlannelBackend): Record<string, unknown> {
@@ -100,80 +93,58 @@ export function flannelObjects(config: FlannelConfig): FlannelObjects {
       // flanneld needs NET_ADMIN and host networking, which only the privileged Pod Security level allows.
       metadata: { name: namespace, labels: { ...commonLabels("flannel"), "pod-security.kubernetes.io/enforce": "privileged" } },
     },
-    serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels } },
-    clusterRole: {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name, labels },
-      rules: [
-        { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
-        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
-        { apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] },
-      ],
-    },
-    clusterRoleBinding: {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-      subjects: [{ kind: "ServiceAccount", name, namespace }],
-    },
+    ...serviceAccountRbac(name, namespace, labels, [
+      { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] },
+    ]),
     netConf: secret
       ? { apiVersion: "v1", kind: "Secret", metadata: netConfMeta, type: "Opaque", stringData: { [netConfKey]: netConfJson } }
       : { apiVersion: "v1", kind: "ConfigMap", metadata: netConfMeta, data: { [netConfKey]: netConfJson } },
-    daemonSet: {
-      apiVersion: "apps/v1",
-      kind: "DaemonSet",
-      metadata: { name: "kube-flannel-ds", namespace, labels },
-      spec: {
-        selector: { matchLabels: { app: "flannel" } },
-        updateStrategy: { type: "RollingUpdate" },
-        template: {
-          metadata: { labels },
-          spec: {
-            hostNetwork: true,
-            priorityClassName: config.priorityClassName,
-            serviceAccountName: name,
-            nodeSelector: config.nodeSelector,
-            tolerations: config.tolerations,
-            initContainers: [{
-              name: "install-cni-plugin",
-              image: flannelCniPluginImage(config),
-              command: ["cp"],
-              args: ["-f", "/flannel", "/opt/cni/bin/flannel"],
-              resources: { requests: { cpu: "10m", memory: "15Mi" }, limits: { memory: "50Mi" } },
-              volumeMounts: [{ name: "cni-plugin", mountPath: "/opt/cni/bin" }],
-            }],
-            containers: [{
-              name: "kube-flannel",
-              image: flannelImage(config),
-              command: ["/opt/bin/flanneld"],
-              args: flanneldArgs(config),
-              resources: resourceRequirements(config.resources),
-              securityContext: { privileged: false, capabilities: { add: ["NET_ADMIN", "NET_RAW"] } },
-              env: [
-                { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-                { name: "EVENT_QUEUE_DEPTH", value: "5000" },
-                { name: "CONT_WHEN_CACHE_NOT_READY", value: "false" },
-              ],
-              volumeMounts: [
-                { name: "run", mountPath: "/run/flannel" },
-                { name: "flannel-cfg", mountPath: "/etc/kube-flannel/" },
-                { name: "xtables-lock", mountPath: "/run/xtables.lock" },
-              ],
-            }],
-            volumes: [
-              { name: "run", hostPath: { path: "/run/flannel" } },
-              { name: "cni-plugin", hostPath: { path: "/opt/cni/bin" } },
-              secret
-                ? { name: "flannel-cfg", secret: { secretName: configName } }
-                : { name: "flannel-cfg", configMap: { name: configName } },
-              { name: "xtables-lock", hostPath: { path: "/run/xtables.lock", type: "FileOrCreate" } },
-            ],
-          },
-        },
+    daemonSet: nodeDaemonSet({
+      name: "kube-flannel-ds",
+      namespace,
+      labels,
+      selector: { app: "flannel" },
+      scheduling: config,
+      podSpec: {
+        serviceAccountName: name,
+        initContainers: [{
+          name: "install-cni-plugin",
+          image: flannelCniPluginImage(config),
+          command: ["cp"],
+          args: ["-f", "/flannel", "/opt/cni/bin/flannel"],
+          resources: { requests: { cpu: "10m", memory: "15Mi" }, limits: { memory: "50Mi" } },
+          volumeMounts: [{ name: "cni-plugin", mountPath: "/opt/cni/bin" }],
+        }],
+        containers: [{
+          name: "kube-flannel",
+          image: flannelImage(config),
+          command: ["/opt/bin/flanneld"],
+          args: flanneldArgs(config),
+          resources: resourceRequirements(config.resources),
+          securityContext: { privileged: false, capabilities: { add: ["NET_ADMIN", "NET_RAW"] } },
+          env: [
+            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+            { name: "EVENT_QUEUE_DEPTH", value: "5000" },
+            { name: "CONT_WHEN_CACHE_NOT_READY", value: "false" },
+          ],
+          volumeMounts: [
+            { name: "run", mountPath: "/run/flannel" },
+            { name: "flannel-cfg", mountPath: "/etc/kube-flannel/" },
+            { name: "xtables-lock", mountPath: "/run/xtables.lock" },
+          ],
+        }],
+        volumes: [
+          { name: "run", hostPath: { path: "/run/flannel" } },
+          { name: "cni-plugin", hostPath: { path: "/opt/cni/bin" } },
+          secret
+            ? { name: "flannel-cfg", secret: { secretName: configName } }
+            : { name: "flannel-cfg", configMap: { name: configName } },
+          { name: "xtables-lock", hostPath: { path: "/run/xtables.lock", type: "FileOrCreate" } },
+        ],
       },
-    },
+    }),
   };
 }

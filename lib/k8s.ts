@@ -3,7 +3,14 @@
  * kubernetes-models (generated from the Kubernetes OpenAPI schema) so a builder cannot invent a field.
  */
 import type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as ObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta";
+import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import type { IIoK8sApiCoreV1ResourceRequirements as ResourceRequirements } from "kubernetes-models/v1/ResourceRequirements";
+import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import type { IToleration } from "kubernetes-models/v1/Toleration";
+import type { IClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import type { IClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
+import type { IPolicyRule } from "kubernetes-models/rbac.authorization.k8s.io/v1/PolicyRule";
 import type { ResourcesConfig } from "./config";
 
 export type { ObjectMeta };
@@ -43,4 +50,67 @@ export function resourceRequirements(resources: ResourcesConfig): ResourceRequir
 /** Pulumi's logical name for an object: `namespace/name`, or `name` for cluster-scoped kinds. */
 export function logicalName(object: { metadata: { name: string; namespace?: string } }): string {
   return object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
+}
+
+export interface ServiceAccountRbac {
+  serviceAccount: Named<IServiceAccount>;
+  clusterRole: Named<IClusterRole, false>;
+  clusterRoleBinding: Named<IClusterRoleBinding, false>;
+}
+
+/** A ServiceAccount bound to a ClusterRole of the same name. */
+export function serviceAccountRbac(name: string, namespace: string, labels: Record<string, string>, rules: IPolicyRule[]): ServiceAccountRbac {
+  return {
+    serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels } },
+    clusterRole: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name, labels }, rules },
+    clusterRoleBinding: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace }],
+    },
+  };
+}
+
+export type NodeDaemonSet = Named<IDaemonSet> & Required<Pick<IDaemonSet, "spec">>;
+
+/** Where a node agent runs: the scheduling keys Multus and Flannel share in the stack config. */
+export interface NodeScheduling {
+  tolerations: IToleration[];
+  nodeSelector: Record<string, string>;
+  priorityClassName: string;
+}
+
+/**
+ * A host-network DaemonSet for a node agent, rolled out node by node. `selector` must be a subset
+ * of `labels`; `podSpec` holds what differs between agents (containers, volumes, service account).
+ */
+export function nodeDaemonSet(args: {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  scheduling: NodeScheduling;
+  podSpec: Omit<IPodSpec, "hostNetwork" | "nodeSelector" | "tolerations" | "priorityClassName">;
+}): NodeDaemonSet {
+  return {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: args.name, namespace: args.namespace, labels: args.labels },
+    spec: {
+      selector: { matchLabels: args.selector },
+      updateStrategy: { type: "RollingUpdate" },
+      template: {
+        metadata: { labels: args.labels },
+        spec: {
+          hostNetwork: true,
+          priorityClassName: args.scheduling.priorityClassName,
+          nodeSelector: args.scheduling.nodeSelector,
+          tolerations: args.scheduling.tolerations,
+          ...args.podSpec,
+        },
+      },
+    },
+  };
 }

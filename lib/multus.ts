@@ -3,29 +3,22 @@
  * on upstream's deployments/multus-daemonset-thick.yml (thick) and multus-daemonset.yml (thin).
  */
 import type { ICustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
-import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IContainer } from "kubernetes-models/v1/Container";
-import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
-import type { IClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
-import type { IClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
 import type { MultusConfig } from "./config";
-import { commonLabels, resourceRequirements, type Named } from "./k8s";
+import { commonLabels, nodeDaemonSet, resourceRequirements, serviceAccountRbac, type Named, type NodeDaemonSet, type ServiceAccountRbac } from "./k8s";
 
 const name = "multus";
 const hostCniConfDir = "/host/etc/cni/net.d";
 const labels = { ...commonLabels("multus"), tier: "node", app: "multus", name: "multus" };
 
-export interface MultusObjects {
+export interface MultusObjects extends ServiceAccountRbac {
   crd: Named<ICustomResourceDefinition, false>;
-  serviceAccount: Named<IServiceAccount>;
-  clusterRole: Named<IClusterRole, false>;
-  clusterRoleBinding: Named<IClusterRoleBinding, false>;
   /** The thick daemon's config; thin Multus takes its settings as flags instead. */
   daemonConfig?: Named<IConfigMap>;
-  daemonSet: Named<IDaemonSet> & Required<Pick<IDaemonSet, "spec">>;
+  daemonSet: NodeDaemonSet;
 }
 
 export function multusImage(config: MultusConfig): string {
@@ -198,57 +191,35 @@ export function multusObjects(config: MultusConfig): MultusObjects {
 
   return {
     crd: networkAttachmentDefinitionCrd(),
-    serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace, labels } },
-    clusterRole: {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name, labels },
-      rules: [
-        { apiGroups: ["k8s.cni.cncf.io"], resources: ["*"], verbs: ["*"] },
-        { apiGroups: [""], resources: ["pods", "pods/status"], verbs: ["get", "list", "update", "watch"] },
-        { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch", "update"] },
-      ],
-    },
-    clusterRoleBinding: {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-      subjects: [{ kind: "ServiceAccount", name, namespace }],
-    },
+    ...serviceAccountRbac(name, namespace, labels, [
+      { apiGroups: ["k8s.cni.cncf.io"], resources: ["*"], verbs: ["*"] },
+      { apiGroups: [""], resources: ["pods", "pods/status"], verbs: ["get", "list", "update", "watch"] },
+      { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch", "update"] },
+    ]),
     daemonConfig,
-    daemonSet: {
-      apiVersion: "apps/v1",
-      kind: "DaemonSet",
-      metadata: { name: "kube-multus-ds", namespace, labels },
-      spec: {
-        selector: { matchLabels: { name: "multus" } },
-        updateStrategy: { type: "RollingUpdate" },
-        template: {
-          metadata: { labels },
-          spec: {
-            hostNetwork: true,
-            // The thick daemon enters pod network namespaces through /proc of the host.
-            ...(thick ? { hostPID: true } : {}),
-            serviceAccountName: name,
-            priorityClassName: config.priorityClassName,
-            nodeSelector: config.nodeSelector,
-            tolerations: config.tolerations,
-            terminationGracePeriodSeconds: 10,
-            initContainers: [installBinaryContainer(config)],
-            containers: [thick ? thickDaemonContainer(config) : thinContainer(config)],
-            volumes: [
-              ...hostPathVolumes(thick ? thickMounts : thinMounts),
-              ...(thick
-                ? [{
-                  name: daemonConfigVolume,
-                  configMap: { name: daemonConfigMapName, items: [{ key: "daemon-config.json", path: "daemon-config.json" }] },
-                }]
-                : []),
-            ],
-          },
-        },
+    daemonSet: nodeDaemonSet({
+      name: "kube-multus-ds",
+      namespace,
+      labels,
+      selector: { name: "multus" },
+      scheduling: config,
+      podSpec: {
+        // The thick daemon enters pod network namespaces through /proc of the host.
+        ...(thick ? { hostPID: true } : {}),
+        serviceAccountName: name,
+        terminationGracePeriodSeconds: 10,
+        initContainers: [installBinaryContainer(config)],
+        containers: [thick ? thickDaemonContainer(config) : thinContainer(config)],
+        volumes: [
+          ...hostPathVolumes(thick ? thickMounts : thinMounts),
+          ...(thick
+            ? [{
+              name: daemonConfigVolume,
+              configMap: { name: daemonConfigMapName, items: [{ key: "daemon-config.json", path: "daemon-config.json" }] },
+            }]
+            : []),
+        ],
       },
-    },
+    }),
   };
 }
