@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// `npm test`: no root, no network. The namespace suite has its own config (vitest.dataplane.config.ts).
+// `npm test`: no root, no network. The namespace suite has its own config (vitest.dataplane.config.mts).
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],

@@ -1,0 +1,22 @@
+/** The suite's stack config (stack.yaml), validated by the project's own validateConfig(). */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { formatConfigErrors, multinetValues, validateConfig, type NetworkConfig, type StackConfig } from "../../lib/config";
+
+function loadStack(): StackConfig {
+  const file = parse(readFileSync(join(__dirname, "stack.yaml"), "utf8")) as { config: Record<string, unknown> };
+  // The Pulumi engine hands structured config values to the program as JSON strings.
+  const engineConfig = Object.fromEntries(Object.entries(file.config).map(([key, value]) => [key, JSON.stringify(value)]));
+  const result = validateConfig(multinetValues(engineConfig));
+  if (!result.ok) throw new Error(formatConfigErrors(result.errors));
+  return result.config;
+}
+
+export const stack = loadStack();
+
+export function network(name: string): NetworkConfig {
+  const found = stack.networks.find((n) => n.name === name);
+  if (!found) throw new Error(`stack.yaml defines no network "${name}"`);
+  return found;
+}
