@@ -23,7 +23,7 @@ export function pulumiConfigFromStackFile(file: string, project = "multinet"): R
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(document?.config ?? {})) {
     if (value && typeof value === "object" && "secure" in value) {
-      throw new Error(`${file}: ${key} is encrypted; tests cannot decrypt stack secrets`);
+      throw new Error(`${file}: ${key} is encrypted; only the Pulumi CLI can decrypt it (render and the tests cannot); use a copy with a stand-in value`);
     }
     const fullKey = key.includes(":") ? key : `${project}:${key}`;
     config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
