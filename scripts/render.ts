@@ -1,0 +1,84 @@
+/**
+ * `npm run render -- --stack <name> | --config <Pulumi.<name>.yaml> [--out <dir>]`
+ *
+ * Prints every Kubernetes object the program declares for a stack as multi-document YAML, or with
+ * `--out` writes one file per component. It runs the real index.ts under Pulumi's mock runtime, so
+ * the objects are exactly those `pulumi up` would send; no cluster, no Pulumi CLI. Bad config exits
+ * 1 with the same errors as `pulumi preview` on stderr and nothing on stdout.
+ *
+ * `npm run render` first bundles this file with esbuild into dist/render.js (start-up is then plain
+ * node, no TypeScript compiler); dist/ sits one level below the repo root, as lib/stackFile.ts's
+ * repoRoot expects of its own directory.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
+import { runProgram } from "../lib/mockRuntime";
+import { isRendered, manifestFiles, manifestsOf, manifestsYaml, type Manifest } from "../lib/render";
+import { pulumiConfigFromStackFile, stackFilePath, stackNameOf, stackNames } from "../lib/stackFile";
+
+const usage = "usage: npm run -s render -- (--stack <name> | --config <Pulumi.<name>.yaml>) [--out <dir>]";
+
+/** A failure the user can fix: printed without a stack trace. */
+class UsageError extends Error {}
+
+function options(): { stack?: string; config?: string; out?: string } {
+  try {
+    return parseArgs({ options: { stack: { type: "string" }, config: { type: "string" }, out: { type: "string" } } }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${usage}`);
+  }
+}
+
+/** npm runs scripts in the package root; relative paths mean the directory the user typed them in. */
+function userPath(file: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
+}
+
+function stackFileFrom(values: { stack?: string; config?: string }): string {
+  if (Boolean(values.stack) === Boolean(values.config)) throw new UsageError(`give exactly one of --stack or --config\n${usage}`);
+  const file = values.config ? userPath(values.config) : stackFilePath(values.stack!);
+  if (!existsSync(file)) {
+    throw new UsageError(values.stack ? `no stack "${values.stack}" (stacks: ${stackNames().join(", ")})` : `${file}: no such file`);
+  }
+  return file;
+}
+
+/** Stack name and config as the Pulumi CLI hands them over; a misnamed or unreadable file is the user's to fix. */
+function readStack(file: string): { stack: string; config: Record<string, string> } {
+  try {
+    return { stack: stackNameOf(file), config: pulumiConfigFromStackFile(file) };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Writes `<component>.yaml` files and removes earlier renders of components that are gone. */
+function writeFiles(dir: string, manifests: Manifest[], stack: string): void {
+  mkdirSync(dir, { recursive: true });
+  const files = manifestFiles(manifests, stack);
+  const current = new Set(files.map((f) => f.file));
+  for (const stale of readdirSync(dir).filter((f) => f.endsWith(".yaml") && !current.has(f))) {
+    if (isRendered(readFileSync(path.join(dir, stale), "utf8"))) rmSync(path.join(dir, stale));
+  }
+  for (const { file, content } of files) writeFileSync(path.join(dir, file), content);
+}
+
+async function main(): Promise<void> {
+  const values = options();
+  const { stack, config } = readStack(stackFileFrom(values));
+  const run = await runProgram(() => import("../index"), config, { stack });
+  if (run.error) throw run.error;
+
+  const manifests = manifestsOf(run.resources);
+  if (values.out) writeFiles(userPath(values.out), manifests, stack);
+  else process.stdout.write(manifestsYaml(manifests, stack));
+}
+
+main().catch((error: unknown) => {
+  // Config errors (RunError, as `pulumi preview` prints them) and usage errors need no stack trace.
+  const known = pulumi.RunError.isInstance(error) || error instanceof UsageError;
+  process.stderr.write(`error: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});

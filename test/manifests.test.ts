@@ -1,0 +1,221 @@
+/**
+ * What `npm run render` prints for every stack in stacks/: each object valid for its kind's schema,
+ * each NAD config a round trip through the CNI model, the whole output checked in as
+ * test/golden/<stack>.yaml so a PR shows its manifest diff (`npm run render:golden` updates them).
+ * The CLI itself runs as a child process: same bytes as in-process, clean failure on bad config.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { isRpcSecret } from "@pulumi/pulumi/runtime/rpc";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { calicoFieldManager } from "../lib/calico";
+import { parseCniConfig, serializeCniConfig } from "../lib/cni";
+import { manifestsOf, manifestsYaml, redacted, type KubeManifest, type Manifest } from "../lib/render";
+import { pulumiConfigForStack, pulumiConfigFromStackFile, repoRoot, stackFilePath, stackNames } from "../lib/stackFile";
+import { runProgram } from "./helpers/mockProgram";
+
+const stacks = stackNames();
+
+async function render(config: Record<string, string>, stack: string, secretKeys?: string[]) {
+  const run = await runProgram(config, { stack, secretKeys });
+  if (run.error) throw run.error;
+  const manifests = manifestsOf(run.resources);
+  return { run, manifests, yaml: manifestsYaml(manifests, stack) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema validation
+// ---------------------------------------------------------------------------------------------
+
+const requireFromHere = createRequire(__filename);
+
+/**
+ * The kubernetes-models class for an object: its module path is `<apiVersion>/<Kind>` (core kinds
+ * are `v1/Pod`). Its validate() checks types, formats and required fields against the Kubernetes
+ * OpenAPI schema; it does not reject unknown fields (the API server prunes those).
+ */
+function kubernetesModel(object: KubeManifest): { validate(): void } | undefined {
+  let module: Record<string, new (data: unknown) => { validate(): void }>;
+  try {
+    module = requireFromHere(`kubernetes-models/${object.apiVersion}/${object.kind}`);
+  } catch {
+    return undefined;
+  }
+  return new module[object.kind](object);
+}
+
+interface StructuralSchema {
+  type?: string;
+  properties?: Record<string, StructuralSchema>;
+  items?: StructuralSchema;
+  required?: string[];
+  "x-kubernetes-preserve-unknown-fields"?: boolean;
+}
+
+/** The openAPIV3Schema of the CRD (among the rendered objects) that defines the object's kind. */
+function crdSchema(object: KubeManifest, all: Manifest[]): StructuralSchema | undefined {
+  const [group, version] = object.apiVersion.split("/");
+  const crd = all.map((m) => m.object).find((o) => o.kind === "CustomResourceDefinition"
+    && (o.spec as { group: string }).group === group && (o.spec as { names: { kind: string } }).names.kind === object.kind);
+  const versions = (crd?.spec as { versions: Array<{ name: string; schema: { openAPIV3Schema: StructuralSchema } }> } | undefined)?.versions;
+  return versions?.find((v) => v.name === version)?.schema.openAPIV3Schema;
+}
+
+/**
+ * A structural check as the API server applies a CRD schema: types, required fields, and no field
+ * the schema lacks (the server would silently prune it). Enough for the NAD CRD's small schema.
+ */
+function structuralProblems(schema: StructuralSchema, value: unknown, at: string): string[] {
+  const jsonType = Array.isArray(value) ? "array" : Number.isInteger(value) ? "integer" : typeof value;
+  if (schema.type && schema.type !== jsonType && !(schema.type === "number" && jsonType === "integer")) {
+    return [`${at}: expected ${schema.type}, found ${jsonType}`];
+  }
+  if (Array.isArray(value)) return schema.items ? value.flatMap((item, i) => structuralProblems(schema.items!, item, `${at}[${i}]`)) : [];
+  if (schema.type !== "object" || !schema.properties) return [];
+  const object = value as Record<string, unknown>;
+  return [
+    ...(schema.required ?? []).filter((key) => !(key in object)).map((key) => `${at}.${key}: required`),
+    ...Object.entries(object).flatMap(([key, field]) => (schema.properties![key]
+      ? structuralProblems(schema.properties![key], field, `${at}.${key}`)
+      : schema["x-kubernetes-preserve-unknown-fields"] ? [] : [`${at}.${key}: not in the schema, the API server would prune it`])),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every stack
+// ---------------------------------------------------------------------------------------------
+
+describe.each(stacks)("stack %s", (stack) => {
+  let manifests: Manifest[];
+  let yaml: string;
+  beforeAll(async () => ({ manifests, yaml } = await render(pulumiConfigForStack(stack), stack)));
+
+  it(`matches test/golden/${stack}.yaml`, async () => {
+    await expect(yaml).toMatchFileSnapshot(`golden/${stack}.yaml`);
+  });
+
+  it("is byte-identical when rendered again", async () => {
+    expect((await render(pulumiConfigForStack(stack), stack)).yaml).toBe(yaml);
+  });
+
+  /**
+   * Server-side-apply patches are not schema-validated: they are partial objects by design (the
+   * calico-node DaemonSet patch has no selector or pod labels, which the full DaemonSet schema
+   * requires, and no schema for partial objects exists), and the Calico Installation
+   * (operator.tigera.io) has neither a kubernetes-models class nor a CRD this program declares.
+   * test/calico.test.ts pins their exact content instead.
+   */
+  it("validates every object but the patches against its kind's OpenAPI schema, or its CRD's", () => {
+    for (const { object } of manifests.filter((m) => !m.patch)) {
+      const model = kubernetesModel(object);
+      const schema = model ? undefined : crdSchema(object, manifests);
+      expect(model ?? schema, `${object.kind} ${object.metadata.name}: no schema to validate against`).toBeDefined();
+      if (model) expect(() => model.validate(), `${object.kind} ${object.metadata.name}`).not.toThrow();
+      else expect(structuralProblems(schema!, object, object.kind)).toEqual([]);
+    }
+  });
+
+  it("gives every NAD a spec.config that round-trips through the typed CNI model", () => {
+    const nads = manifests.filter((m) => m.object.kind === "NetworkAttachmentDefinition");
+    expect(nads.length).toBeGreaterThan(0);
+    for (const { object } of nads) {
+      const config = (object.spec as { config: string }).config;
+      expect(serializeCniConfig(parseCniConfig(config))).toBe(config);
+    }
+  });
+
+  it("explains each patch with the kubectl command that applies it under our field manager", () => {
+    for (const { object, comments } of manifests.filter((m) => m.patch)) {
+      expect(comments.join("\n")).toContain(`kubectl apply --server-side --field-manager=${calicoFieldManager} --force-conflicts`);
+      expect(object.metadata.annotations).toBeUndefined();
+    }
+  });
+});
+
+describe("structural check", () => {
+  it("finds wrong types, missing and unknown fields", () => {
+    const schema: StructuralSchema = { type: "object", required: ["spec"], properties: { spec: { type: "object", properties: { config: { type: "string" } } } } };
+    expect(structuralProblems(schema, { spec: { config: 1, extra: true } }, "NAD")).toEqual([
+      "NAD.spec.config: expected string, found integer",
+      "NAD.spec.extra: not in the schema, the API server would prune it",
+    ]);
+    expect(structuralProblems(schema, {}, "NAD")).toEqual(["NAD.spec: required"]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Secrets
+// ---------------------------------------------------------------------------------------------
+
+describe("a WireGuard pre-shared key", () => {
+  const psk = Buffer.from("multinet-test-psk-32-bytes-long!").toString("base64");
+  const config = {
+    ...pulumiConfigForStack("staging"),
+    "multinet:flannel": JSON.stringify({ iface: ["eth1"], backend: { type: "wireguard", psk } }),
+  };
+
+  it.each([["a secret config key", ["multinet:flannel"]], ["plain config", undefined]])("is never printed, given as %s", async (_, secretKeys) => {
+    const { run, manifests, yaml } = await render(config, "staging", secretKeys);
+    // The component wraps the Secret's stringData in pulumi.secret; the engine (here: the mocks) sees it marked.
+    expect(isRpcSecret(run.get("kubernetes:core/v1:Secret", "kube-flannel/kube-flannel-cfg").inputs.stringData)).toBe(true);
+
+    expect(yaml).not.toContain(psk);
+    const secret = manifests.find((m) => m.object.kind === "Secret")!;
+    expect(secret.object.stringData).toEqual({ "net-conf.json": redacted });
+    expect(secret.comments).toContain(`Secret values are not printed; "${redacted}" stands for: stringData.net-conf.json. Supply them from your secret store.`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The command
+// ---------------------------------------------------------------------------------------------
+
+describe("the render command", () => {
+  const node = (args: string[]) => spawnSync("node", ["dist/render.js", ...args], { cwd: repoRoot, encoding: "utf8" });
+  const scratch = mkdtempSync(path.join(tmpdir(), "multinet-render-"));
+
+  // Builds dist/render.js once, as `npm run render` does before every run.
+  beforeAll(() => expect(spawnSync("npm", ["run", "-s", "prerender"], { cwd: repoRoot }).status).toBe(0));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it("prints, via npm, exactly what the program renders in-process", async () => {
+    const result = spawnSync("npm", ["run", "-s", "render", "--", "--stack", stacks[0]], { cwd: repoRoot, encoding: "utf8" });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe((await render(pulumiConfigForStack(stacks[0]), stacks[0])).yaml);
+  });
+
+  it.each(stacks)("prints the same for --stack %s and for --config with its stack file", async (stack) => {
+    const expected = (await render(pulumiConfigForStack(stack), stack)).yaml;
+    expect(node(["--stack", stack]).stdout).toBe(expected);
+    expect(node(["--config", stackFilePath(stack)]).stdout).toBe(expected);
+  });
+
+  it("writes one file per component with --out, each holding that component's objects in order", async () => {
+    const out = path.join(scratch, "out");
+    expect(node(["--stack", "staging", "--out", out]).status).toBe(0);
+    const files = readdirSync(out).sort();
+    expect(files).toEqual(["calico-autodetection.yaml", "flannel-attachment.yaml", "multus.yaml", "network-attachment.yaml", "sample-pod.yaml"]);
+    const { manifests } = await render(pulumiConfigForStack("staging"), "staging");
+    for (const file of files) {
+      const documents = parseAllDocuments(readFileSync(path.join(out, file), "utf8")).map((d) => d.toJS());
+      expect(documents).toEqual(manifests.filter((m) => `${m.component}.yaml` === file).map((m) => m.object));
+    }
+  });
+
+  it("on bad config exits 1 with preview's errors on stderr and nothing on stdout", async () => {
+    const file = path.join(scratch, "Pulumi.broken.yaml");
+    writeFileSync(file, "config:\n  multinet:flannel:\n    bakend: {type: vxlan}\n    network: 10.0.0.1/8\n");
+    const program = await runProgram(pulumiConfigFromStackFile(file), { stack: "broken" });
+
+    const result = node(["--config", file]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(`error: ${(program.error as Error).message}\n`);
+    expect(result.stderr).toContain("multinet:flannel.bakend: unknown key");
+    expect(result.stderr).toContain('multinet:flannel.network: "10.0.0.1/8" must be a network address');
+  });
+});
