@@ -7,24 +7,33 @@ import { CalicoAutodetection } from "./components/calicoAutodetection";
 import { FlannelAttachment } from "./components/flannelAttachment";
 import { Multus } from "./components/multus";
 import { NetworkAttachment } from "./components/networkAttachment";
+import { Preflight } from "./components/preflight";
 import { SamplePod } from "./components/samplePod";
+import { Verification } from "./components/verification";
 import { formatConfigErrors, multinetValues, validateConfig } from "./lib/config";
 
 // Validate the whole stack before the first resource is registered: a bad stack never half-deploys.
 const result = validateConfig(multinetValues(pulumi.runtime.allConfig()));
 if (!result.ok) throw new pulumi.RunError(formatConfigErrors(result.errors));
 const config = result.config;
+const stack = pulumi.getStack();
+const kubeContext = new pulumi.Config("kubernetes").get("context");
 
-const multus = new Multus("multus", config.multus);
-const flannel = config.flannel.enabled ? new FlannelAttachment("flannel", config.flannel) : undefined;
-const calico = config.calico.mode !== "none" ? new CalicoAutodetection("calico-autodetection", config.calico) : undefined;
+// The cluster states that make Flannel as an attachment fail, checked before anything changes.
+const preflightCheck = config.verification.preflight.enabled ? new Preflight("preflight", { stack, config, kubeContext }) : undefined;
+const afterPreflight = preflightCheck ? [preflightCheck] : [];
+
+const multus = new Multus("multus", config.multus, { dependsOn: afterPreflight });
+const flannel = config.flannel.enabled ? new FlannelAttachment("flannel", config.flannel, { dependsOn: afterPreflight }) : undefined;
+const calico = config.calico.mode !== "none" ? new CalicoAutodetection("calico-autodetection", config.calico, { dependsOn: afterPreflight }) : undefined;
 const attachments = config.networks.map((network) =>
-  new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd] }));
+  new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd, ...afterPreflight] }));
 
 const pod = config.samplePod.enabled
   ? new SamplePod("sample-pod", config.samplePod, {
     // Ready Multus and Flannel daemons, the NADs it names and a settled Calico before the pod starts.
     dependsOn: [
+      ...afterPreflight,
       multus,
       ...(flannel ? [flannel] : []),
       ...(calico ? [calico] : []),
@@ -34,8 +43,17 @@ const pod = config.samplePod.enabled
   })
   : undefined;
 
+// After the deploy: does the multi-network setup work?
+const verifier = config.verification.enabled
+  ? new Verification("verification", { stack, config, kubeContext, podUid: pod?.pod.metadata.uid }, {
+    dependsOn: [multus, ...(flannel ? [flannel] : []), ...(calico ? [calico] : []), ...attachments, ...(pod ? [pod] : [])],
+  })
+  : undefined;
+
 export const multusImage = multus.image;
 export const flannelNetwork = flannel?.network;
 export const networkAttachments = attachments.map((nad) => nad.reference);
 export const samplePod = pod?.pod.metadata.name;
 export const samplePodNetworks = pod?.networks;
+export const preflight = preflightCheck?.report;
+export const verification = verifier?.report;

@@ -323,6 +323,32 @@ export const samplePodSchema = strict({
 }).prefault({});
 
 // ---------------------------------------------------------------------------------------------
+// multinet:verification
+// ---------------------------------------------------------------------------------------------
+
+export const verificationSchema = strict({
+  /** After the sample pod, check the deployed setup from the cluster's side (scripts/verify.ts). */
+  enabled: z.boolean().default(true),
+  /** Fail `pulumi up` when a check fails; false only records the findings in the stack output. */
+  failOnError: z.boolean().default(true),
+  /** Longest wait for rollouts, the sample pod and the peer pod before their checks count as failed. */
+  timeoutSeconds: z.number().int().min(10).max(3600).default(300),
+  /**
+   * Ping the sample pod over each flannel / host-local macvlan attachment from a temporary peer pod
+   * on another node. Off by default: it creates (and deletes) a pod.
+   */
+  ping: strict({
+    enabled: z.boolean().default(false),
+    /** Peer pod image; it needs `ping` and `sleep` (busybox has both). */
+    image: image.default(versions.pingPeerImage),
+  }).prefault({}),
+  /** Before anything changes, check nodes' podCIDRs, the live Calico pools and Calico's install mode. */
+  preflight: strict({
+    enabled: z.boolean().default(true),
+  }).prefault({}),
+}).prefault({});
+
+// ---------------------------------------------------------------------------------------------
 // The whole stack
 // ---------------------------------------------------------------------------------------------
 
@@ -332,6 +358,7 @@ export const stackConfigSchema = strict({
   calico: calicoSchema,
   networks: z.array(networkSchema).default([]),
   samplePod: samplePodSchema,
+  verification: verificationSchema,
 });
 
 export type StackConfig = z.output<typeof stackConfigSchema>;
@@ -343,6 +370,7 @@ export type AutodetectionMethod = NonNullable<CalicoConfig["ipv4Autodetection"]>
 export type NetworkConfig = StackConfig["networks"][number];
 export type IpamConfig = Extract<NetworkConfig, { ipam: unknown }>["ipam"];
 export type SamplePodConfig = StackConfig["samplePod"];
+export type VerificationConfig = StackConfig["verification"];
 export type ResourcesConfig = MultusConfig["resources"];
 
 // ---------------------------------------------------------------------------------------------
@@ -433,6 +461,10 @@ function crossFieldProblems({ flannel, calico, networks, samplePod }: Partial<St
       defined.set(id, i);
     }
     if (network.type === "flannel") {
+      const firstFlannel = networks.findIndex((n) => n.type === "flannel");
+      if (firstFlannel < i) {
+        problems.push(`${configKey(["networks", i, "type"])}: "flannel" is already the type of ${configKey(["networks", firstFlannel])}; allowed: one flannel network (two would share the node's cni0 bridge and FLANNEL_SUBNET and hand out the same addresses); pods in other namespaces can reference it as <namespace>/<name>`);
+      }
       if (flannel && !flannel.enabled) {
         problems.push(`${configKey(["networks", i, "type"])}: "flannel" but ${configKey(["flannel", "enabled"])} is false; allowed: enable flannel or use another network type`);
       }

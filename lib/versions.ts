@@ -11,6 +11,8 @@ export const versions = {
   flannelCniPlugin: "v1.9.1-flannel3",
   /** Image of the sample pod. */
   samplePodImage: "docker.io/library/nginx:1.29.3",
+  /** Image of the verifier's temporary ping peer (needs `ping` and `sleep`). */
+  pingPeerImage: "docker.io/library/busybox:1.37.0",
 } as const;
 
 /** Default image repositories; stacks override them to point at a registry mirror. */

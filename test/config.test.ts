@@ -59,7 +59,7 @@ describe("defaults", () => {
 
 describe("bad input", () => {
   const cases: Array<[string, (stack: Record<string, any>) => void, RegExp]> = [
-    ["an unknown top-level key", (s) => { s.flanel = {}; }, /^multinet:flanel: unknown key; allowed keys: multus, flannel, calico, networks, samplePod$/],
+    ["an unknown top-level key", (s) => { s.flanel = {}; }, /^multinet:flanel: unknown key; allowed keys: multus, flannel, calico, networks, samplePod, verification$/],
     ["an unknown nested key", (s) => { s.flannel.iface_regex = ["eth.*"]; }, /^multinet:flannel\.iface_regex: unknown key; allowed keys: .*ifaceRegex/],
     ["a VNI out of range", (s) => { s.flannel.backend = { type: "vxlan", vni: 16777216 }; }, /^multinet:flannel\.backend\.vni: 16777216 is too large; allowed: at most 16777215$/],
     ["a port out of range", (s) => { s.flannel.backend = { type: "vxlan", port: 70000 }; }, /^multinet:flannel\.backend\.port: 70000 is too large; allowed: at most 65535$/],
@@ -77,8 +77,10 @@ describe("bad input", () => {
       /^multinet:networks\[1\]\.ipam\.ranges\[0\]\.subnet: "10\.244\.8\.0\/24" overlaps multinet:flannel\.network/],
     ["a gateway outside its subnet", (s) => { s.networks.push({ name: "data", type: "bridge", bridge: "br1", ipam: { type: "host-local", ranges: [{ subnet: "10.10.0.0/24", gateway: "10.11.0.1" }] } }); },
       /^multinet:networks\[1\]\.ipam\.ranges\[0\]\.gateway: "10\.11\.0\.1" is outside the subnet "10\.10\.0\.0\/24"/],
-    ["duplicate NAD names in a namespace", (s) => { s.networks.push({ name: "flannel", type: "flannel" }); },
+    ["duplicate NAD names in a namespace", (s) => { s.networks.push({ name: "flannel", type: "bridge", bridge: "br1", ipam: { type: "static", addresses: [{ address: "10.9.0.2/24" }] } }); },
       /^multinet:networks\[1\]\.name: "flannel" is already used by multinet:networks\[0\] in namespace "default"/],
+    ["a second flannel network", (s) => { s.networks.push({ name: "flannel", namespace: "apps", type: "flannel" }); },
+      /^multinet:networks\[1\]\.type: "flannel" is already the type of multinet:networks\[0\]; allowed: one flannel network/],
     ["a NAD name that is not a DNS label", (s) => { s.networks[0].name = "Flannel_Net"; }, /^multinet:networks\[0\]\.name: "Flannel_Net" must be a DNS-1123 label/],
     ["an unknown network type", (s) => { s.networks[0] = { name: "x", type: "ipvlan" }; }, /^multinet:networks\[0\]\.type: "ipvlan" is not allowed; allowed: "flannel", "macvlan", "bridge"$/],
     ["the pod naming an undefined NAD", (s) => { s.samplePod.networks = [{ name: "storage" }]; },
@@ -107,7 +109,7 @@ describe("bad input", () => {
     stack.flanel = {};
     stack.multus = { version: "latest" };
     stack.calico.poolCidrs = ["10.244.0.0/16"];
-    stack.networks.push({ name: "flannel", type: "flannel" });
+    stack.networks.push({ name: "flannel", type: "bridge", bridge: "br1", ipam: { type: "static", addresses: [{ address: "10.9.0.2/24" }] } });
     stack.samplePod.image = "nginx:latest";
     const errors = errorsOf(stack);
     expect(errors.map((e) => e.slice(0, e.indexOf(": ")))).toEqual([

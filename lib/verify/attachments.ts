@@ -1,0 +1,100 @@
+/**
+ * What each attachment of the sample pod should look like, from the stack config alone: its
+ * interface, the addresses it may get and the destinations that must leave through it; and the
+ * `k8s.v1.cni.cncf.io/network-status` annotation Multus writes, parsed.
+ */
+import * as ipaddr from "ipaddr.js";
+import { cidrContains, parseCidr } from "../cidr";
+import type { FlannelConfig, NetworkConfig, SamplePodConfig } from "../config";
+import { attachmentInterfaces } from "../samplePod";
+
+/** One entry of `k8s.v1.cni.cncf.io/network-status` (multi-net-spec v1.3, 4.1.2.1.2). */
+export interface NetworkStatusEntry {
+  name: string;
+  interface?: string;
+  ips?: string[];
+  mac?: string;
+  default?: boolean;
+  gateway?: string[];
+  mtu?: number;
+}
+
+/** The annotation's entries, or a reason it cannot be read. */
+export function parseNetworkStatus(text: string | undefined): { entries: NetworkStatusEntry[] } | { error: string } {
+  if (text === undefined) return { error: "the pod has no k8s.v1.cni.cncf.io/network-status annotation (Multus did not handle its sandbox)" };
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (!Array.isArray(value) || !value.every((e) => e && typeof e === "object" && typeof (e as NetworkStatusEntry).name === "string")) {
+      return { error: "k8s.v1.cni.cncf.io/network-status is not a list of {name, interface, ips, ...}" };
+    }
+    return { entries: value as NetworkStatusEntry[] };
+  } catch (error) {
+    return { error: `k8s.v1.cni.cncf.io/network-status is not JSON: ${(error as Error).message}` };
+  }
+}
+
+export interface AddressRule {
+  /** `inside 10.244.0.0/16`, `172.31.2.20 (static)`. */
+  describe: string;
+  matches(ip: string): boolean;
+}
+
+export interface ExpectedAttachment {
+  /** `namespace/name`, as Multus names the entry in network-status. */
+  reference: string;
+  ifname: string;
+  network: NetworkConfig;
+  /** An address of the attachment must satisfy one of these. */
+  addresses: AddressRule[];
+  /** IPv4 destinations the pod's main table must send through `ifname`. */
+  routed: string[];
+}
+
+const isIpv4Cidr = (text: string) => parseCidr(text)?.address.kind() === "ipv4";
+
+function insideRule(cidr: string): AddressRule {
+  const parsedCidr = parseCidr(cidr)!;
+  return { describe: `inside ${cidr}`, matches: (ip) => cidrContains(parsedCidr, ip) };
+}
+
+/** `172.31.2.20/24` → `172.31.2.0/24` (IPv4 and IPv6). */
+function networkOf(cidr: string): string {
+  const [address, prefix] = ipaddr.parseCIDR(cidr);
+  const network = address.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
+  return `${network.toString()}/${prefix}`;
+}
+
+export function expectedAddresses(network: NetworkConfig, flannel: FlannelConfig): AddressRule[] {
+  if (network.type === "flannel") return [insideRule(flannel.network)];
+  if (network.ipam.type === "host-local") return network.ipam.ranges.map((range) => insideRule(range.subnet));
+  return network.ipam.addresses.map(({ address }) => {
+    const ip = address.split("/")[0];
+    return { describe: `${ip} (static)`, matches: (candidate: string) => ipaddr.isValid(candidate) && ipaddr.parse(candidate).toNormalizedString() === ipaddr.parse(ip).toNormalizedString() };
+  });
+}
+
+/** IPv4 destinations an attachment is meant to carry: its subnets and its IPAM routes. */
+export function expectedRoutes(network: NetworkConfig, flannel: FlannelConfig): string[] {
+  if (network.type === "flannel") return [flannel.network].filter(isIpv4Cidr);
+  const subnets = network.ipam.type === "host-local"
+    ? network.ipam.ranges.map((range) => range.subnet)
+    : network.ipam.addresses.map(({ address }) => networkOf(address));
+  return [...new Set([...subnets, ...network.ipam.routes.map((route) => networkOf(route.dst))])].filter(isIpv4Cidr);
+}
+
+/** The sample pod's attachments in order, matched to their networks. */
+export function expectedAttachments(samplePod: SamplePodConfig, networks: readonly NetworkConfig[], flannel: FlannelConfig): ExpectedAttachment[] {
+  const ifnames = attachmentInterfaces(samplePod.networks);
+  return samplePod.networks.flatMap((ref, i) => {
+    const namespace = ref.namespace ?? samplePod.namespace;
+    const network = networks.find((n) => n.name === ref.name && n.namespace === namespace);
+    if (!network) return [];
+    return [{
+      reference: `${namespace}/${ref.name}`,
+      ifname: ifnames[i],
+      network,
+      addresses: expectedAddresses(network, flannel),
+      routed: expectedRoutes(network, flannel),
+    }];
+  });
+}

@@ -1,0 +1,22 @@
+/**
+ * The command lines the Preflight and Verification components hand to `@pulumi/command`: the same
+ * script as `npm run verify`, reading the same stack file, reporting as JSON on stdout.
+ */
+import type { StackConfig } from "../config";
+import type { ReportKind } from "./findings";
+
+/** Stack names are `[\w.-]+`; anything else is quoted for /bin/sh. */
+function shellWord(word: string): string {
+  return /^[\w./:=@-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `npx --no tsx scripts/verify.ts --stack <stack> --json [--preflight] [--exit-zero]`, run from the
+ * project directory (where Pulumi runs its commands). `--no`: never download tsx during a deploy.
+ */
+export function verifyCommandLine(kind: ReportKind, stack: string, config: StackConfig): string {
+  const words = ["npx", "--no", "tsx", "scripts/verify.ts", "--stack", stack, "--json"];
+  if (kind === "preflight") words.push("--preflight");
+  else if (!config.verification.failOnError) words.push("--exit-zero");
+  return words.map(shellWord).join(" ");
+}

@@ -1,0 +1,165 @@
+/**
+ * The preflight's judging logic (lib/verify/preflight.ts) on realistic API objects: the cluster
+ * states that make Flannel as an attachment fail, each derived from a healthy cluster by one change.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { multinetValues, validateConfig, type StackConfig } from "../lib/config";
+import { pulumiConfigFromStackFile } from "../lib/stackFile";
+import type { Finding } from "../lib/verify/findings";
+import { calicoDaemonSetCandidates, detectCalicoInstall, preflightFindings, type PreflightSnapshot } from "../lib/verify/preflight";
+
+const fixtures = path.join(__dirname, "fixtures", "verify");
+const json = (file: string) => JSON.parse(readFileSync(path.join(fixtures, file), "utf8"));
+
+function stackConfig(overrides: Record<string, unknown> = {}): StackConfig {
+  const result = validateConfig({ ...multinetValues(pulumiConfigFromStackFile(path.join(fixtures, "Pulumi.fixture.yaml"))), ...overrides });
+  if (!result.ok) throw new Error(result.errors.join("\n"));
+  return result.config;
+}
+
+function healthy(): PreflightSnapshot {
+  const daemonSets = json("daemonsets.json").items;
+  return {
+    nodes: json("nodes.json").items,
+    ipPools: { api: "crd.projectcalico.org/v1", pools: json("ippools.json").items },
+    calico: { daemonSets: daemonSets.filter((d: any) => d.metadata.name === "calico-node") },
+  };
+}
+
+const finding = (findings: Finding[], check: string) => findings.find((f) => f.check === check)!;
+
+describe("a cluster fit for Flannel as an attachment", () => {
+  it("passes every preflight check", () => {
+    const findings = preflightFindings(stackConfig(), healthy());
+    expect(findings).toEqual([
+      { check: "preflight/node-podcidr", ok: true, detail: "all 3 nodes for flanneld have a podCIDR" },
+      { check: "preflight/podcidr-in-network", ok: true, detail: "10.244.0.0/24, 10.244.1.0/24, 10.244.2.0/24 inside 10.244.0.0/16" },
+      { check: "preflight/calico-pools", ok: true, detail: "default-ipv4-ippool 192.168.0.0/16 clear of multinet's ranges (crd.projectcalico.org/v1)" },
+      { check: "preflight/calico-pools-declared", ok: true, detail: "every enabled pool is within 192.168.0.0/16" },
+      { check: "preflight/calico-mode", ok: true, detail: "manifest-installed Calico (DaemonSet kube-system/calico-node), multinet:calico.mode is manifest" },
+    ]);
+  });
+});
+
+describe("node podCIDRs", () => {
+  it("fail for nodes flanneld runs on without a podCIDR", () => {
+    const snapshot = healthy();
+    delete snapshot.nodes[2].spec!.podCIDR;
+    delete snapshot.nodes[2].spec!.podCIDRs;
+    const result = finding(preflightFindings(stackConfig(), snapshot), "preflight/node-podcidr");
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(/^multinet-worker2 has no IPv4 spec\.podCIDR; flanneld --kube-subnet-mgr fails there \("pod cidr not assigned"\)\. Run kube-controller-manager with --allocate-node-cidrs and --cluster-cidr=10\.244\.0\.0\/16$/);
+  });
+
+  it("ignore nodes flanneld does not run on", () => {
+    const snapshot = healthy();
+    snapshot.nodes[2].spec = { taints: [{ key: "dedicated", value: "storage", effect: "NoExecute" }] };
+    expect(finding(preflightFindings(stackConfig(), snapshot), "preflight/node-podcidr"))
+      .toMatchObject({ ok: true, detail: "all 2 nodes for flanneld have a podCIDR" });
+  });
+
+  it("fail when no node can run flanneld", () => {
+    const config = stackConfig({ flannel: { network: "10.244.0.0/16", iface: ["eth1"], nodeSelector: { "multinet.example.com/flannel": "true" } } });
+    expect(finding(preflightFindings(config, healthy()), "preflight/node-podcidr").detail)
+      .toMatch(/^no node can run flanneld: multinet-control-plane \(label multinet\.example\.com\/flannel=true missing\)/);
+  });
+
+  it("fail when a podCIDR lies outside the Flannel network", () => {
+    const snapshot = healthy();
+    snapshot.nodes[1].spec!.podCIDR = "10.96.1.0/24";
+    snapshot.nodes[1].spec!.podCIDRs = ["10.96.1.0/24", "fd00:10:96:1::/64"];
+    expect(finding(preflightFindings(stackConfig(), snapshot), "preflight/podcidr-in-network").detail)
+      .toBe("multinet-worker 10.96.1.0/24 outside multinet:flannel.network 10.244.0.0/16; the cluster's pod CIDR (--cluster-cidr, kubeadm podSubnet) must be the Flannel network");
+  });
+
+  it("skip both when Flannel is off", () => {
+    const config = stackConfig({ flannel: { enabled: false }, networks: [], samplePod: { enabled: false } });
+    const findings = preflightFindings(config, healthy());
+    expect(finding(findings, "preflight/node-podcidr")).toMatchObject({ ok: true, skipped: true });
+    expect(finding(findings, "preflight/podcidr-in-network")).toMatchObject({ ok: true, skipped: true });
+  });
+});
+
+describe("Calico pools", () => {
+  const withPool = (cidr: string, extra: Record<string, unknown> = {}) => {
+    const snapshot = healthy();
+    snapshot.ipPools!.pools.push({ apiVersion: "crd.projectcalico.org/v1", kind: "IPPool", metadata: { name: "extra" }, spec: { cidr, ...extra } });
+    return snapshot;
+  };
+
+  it("fail when an enabled pool overlaps the Flannel network or a NAD subnet", () => {
+    const findings = preflightFindings(stackConfig(), withPool("10.244.128.0/17"));
+    expect(finding(findings, "preflight/calico-pools").detail)
+      .toBe("pool extra 10.244.128.0/17 overlaps multinet:flannel.network 10.244.0.0/16: pods would get duplicate addresses");
+    expect(finding(preflightFindings(stackConfig(), withPool("172.30.0.0/16")), "preflight/calico-pools").detail)
+      .toMatch(/^pool extra 172\.30\.0\.0\/16 overlaps multinet:networks\[0\]\.ipam\.ranges\[0\]\.subnet 172\.30\.1\.0\/24; pool extra 172\.30\.0\.0\/16 overlaps multinet:networks\[1\]/);
+  });
+
+  it("note a disabled overlapping pool without failing", () => {
+    const result = finding(preflightFindings(stackConfig(), withPool("10.244.0.0/16", { disabled: true })), "preflight/calico-pools");
+    expect(result.ok).toBe(true);
+    expect(result.detail).toMatch(/note: disabled pool extra 10\.244\.0\.0\/16 overlaps multinet:flannel\.network/);
+  });
+
+  it("fail when the stack does not declare a live pool", () => {
+    expect(finding(preflightFindings(stackConfig(), withPool("10.10.0.0/16")), "preflight/calico-pools-declared").detail)
+      .toBe('pool extra 10.10.0.0/16 not in multinet:calico.poolCidrs ["192.168.0.0/16"]; add it so the config checks see the real pools');
+  });
+
+  it("skip when no IPPool API is served", () => {
+    const findings = preflightFindings(stackConfig(), { ...healthy(), ipPools: undefined });
+    expect(finding(findings, "preflight/calico-pools")).toMatchObject({ ok: true, skipped: true });
+    expect(finding(findings, "preflight/calico-pools-declared")).toMatchObject({ ok: true, skipped: true });
+  });
+});
+
+describe("Calico's install mode", () => {
+  const operatorInstall = (): PreflightSnapshot["calico"] => {
+    const ds = structuredClone(healthy().calico.daemonSets[0]);
+    ds.metadata!.namespace = "calico-system";
+    return { daemonSets: [ds], installations: [json("installation.json")] };
+  };
+  const operatorConfig = () => stackConfig({ calico: { mode: "operator", poolCidrs: ["192.168.0.0/16"], ipv4Autodetection: { interface: "ens3f0" } } });
+
+  it("detects operator and manifest installs", () => {
+    expect(detectCalicoInstall(operatorInstall())).toEqual({ mode: "operator", installations: ["default"] });
+    expect(detectCalicoInstall(healthy().calico)).toEqual({ mode: "manifest", daemonSets: ["kube-system/calico-node"] });
+    expect(detectCalicoInstall({ daemonSets: [] })).toEqual({ mode: "absent" });
+    expect(calicoDaemonSetCandidates(stackConfig())).toEqual([
+      { namespace: "kube-system", name: "calico-node" },
+      { namespace: "calico-system", name: "calico-node" },
+    ]);
+  });
+
+  it("fails a manifest stack on an operator-managed Calico", () => {
+    expect(finding(preflightFindings(stackConfig(), { ...healthy(), calico: operatorInstall() }), "preflight/calico-mode").detail)
+      .toBe("Calico is operator-managed (Installation default): the operator reverts DaemonSet patches; set multinet:calico.mode: operator");
+  });
+
+  it("fails an operator stack on a manifest install and passes it on the operator", () => {
+    expect(finding(preflightFindings(operatorConfig(), healthy()), "preflight/calico-mode").detail)
+      .toBe("Calico is a manifest install (DaemonSet kube-system/calico-node, no Installation); set multinet:calico.mode: manifest");
+    expect(finding(preflightFindings(operatorConfig(), { ...healthy(), calico: operatorInstall() }), "preflight/calico-mode"))
+      .toMatchObject({ ok: true, detail: "operator-managed Calico (Installation default), multinet:calico.mode is operator" });
+  });
+
+  it("names a calico-node in another namespace or without the container", () => {
+    const snapshot = healthy();
+    snapshot.calico.daemonSets[0].metadata!.namespace = "calico-system";
+    expect(finding(preflightFindings(stackConfig(), snapshot), "preflight/calico-mode").detail)
+      .toBe("DaemonSet kube-system/calico-node not found; calico-node runs as calico-system/calico-node: set multinet:calico.namespace / multinet:calico.daemonSetName");
+    const renamed = healthy();
+    renamed.calico.daemonSets[0].spec!.template.spec!.containers[0].name = "node";
+    expect(finding(preflightFindings(stackConfig(), renamed), "preflight/calico-mode").detail)
+      .toMatch(/has no container calico-node \(containers: node\); set multinet:calico\.containerName$/);
+  });
+
+  it("fails without Calico, whatever the mode", () => {
+    for (const config of [stackConfig(), stackConfig({ calico: { mode: "none" } })]) {
+      expect(finding(preflightFindings(config, { ...healthy(), calico: { daemonSets: [] } }), "preflight/calico-mode").detail)
+        .toMatch(/^no Calico found: no Installation and no calico-node DaemonSet \(kube-system\/calico-node, calico-system\/calico-node\); multinet needs Calico as the primary CNI$/);
+    }
+  });
+});
