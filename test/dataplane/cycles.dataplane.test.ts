@@ -11,11 +11,11 @@ import { expect, it } from "vitest";
 import { supportsCheck } from "./cni-runtime";
 import { useLab } from "./hooks";
 import { links, natRules } from "./observe";
-import { network } from "./stack";
+import { flannelWithSbr, network } from "./stack";
 
 const lab = useLab();
 const cycles = 50;
-const nads = ["data", "macvlan-static", "bridge-hl", "flannel-sbr"];
+const nads = [...["data", "macvlan-static", "bridge-hl"].map(network), flannelWithSbr()];
 
 function files(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -42,7 +42,7 @@ it(`leaves no links, IP reservations, NAT rules or files behind after ${cycles} 
   for (let i = 0; i < cycles; i++) {
     const pod = lab().pod(`cycle${i}`, nodes[i % nodes.length]);
     pod.attachPrimary();
-    for (const nad of nads) pod.attach(network(nad));
+    for (const nad of nads) pod.attach(nad);
     for (const { ifname, cniVersion } of pod.attachments) if (supportsCheck(cniVersion)) pod.check(ifname);
     lab().removePod(pod);
     if (i === nodes.length - 1) afterFirstRound = snapshot();

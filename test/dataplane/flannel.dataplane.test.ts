@@ -12,7 +12,7 @@ import { useLab } from "./hooks";
 import type { Pod } from "./lab";
 import { bridgePorts, link, mainRoutes, natRules, routeLines, tableRouteLines } from "./observe";
 import { canConnect } from "./probe";
-import { network } from "./stack";
+import { flannelWithSbr, network } from "./stack";
 
 const lab = useLab();
 
@@ -105,7 +105,7 @@ describe("the flannel NAD with sourceBasedRouting", () => {
   beforeAll(() => {
     s = lab().pod("s", lab().node("node-a"));
     s.attachPrimary();
-    s.attach(network("flannel-sbr"));
+    s.attach(flannelWithSbr());
     fb = lab().pod("fb", lab().node("node-b"));
     fb.attachPrimary();
     fb.attach(network("flannel"));

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { formatConfigErrors, multinetValues, validateConfig, type NetworkConfig, type StackConfig } from "../../lib/config";
+import { formatConfigErrors, multinetValues, networkSchema, validateConfig, validateSection, type NetworkConfig, type StackConfig } from "../../lib/config";
 
 function loadStack(): StackConfig {
   const file = parse(readFileSync(join(__dirname, "stack.yaml"), "utf8")) as { config: Record<string, unknown> };
@@ -19,4 +19,16 @@ export function network(name: string): NetworkConfig {
   const found = stack.networks.find((n) => n.name === name);
   if (!found) throw new Error(`stack.yaml defines no network "${name}"`);
   return found;
+}
+
+/**
+ * The flannel network as a stack that turns on source-based routing would declare it (a stack may
+ * have only one flannel network, so the variant is not in stack.yaml), validated by the same schema.
+ */
+export function flannelWithSbr(): NetworkConfig {
+  const result = validateSection(["networks", 0], networkSchema, {
+    name: "flannel-sbr", type: "flannel", cniVersion: "1.0.0", sourceBasedRouting: true,
+  });
+  if (!result.ok) throw new Error(formatConfigErrors(result.errors));
+  return result.value;
 }
