@@ -21,7 +21,10 @@ export function spawn(command: string, args: readonly string[], options: RunOpti
     timeout: options.timeoutMs ?? 30_000,
     encoding: "utf8",
   });
-  if (result.error) throw new Error(`${command} ${args.join(" ")}: ${result.error.message}`);
+  // EPIPE only means the command exited without reading all of its input (a plugin answering
+  // VERSION may not read its config); its exit status and output still say what happened.
+  const error = result.error as NodeJS.ErrnoException | undefined;
+  if (error && error.code !== "EPIPE") throw new Error(`${command} ${args.join(" ")}: ${error.message}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
