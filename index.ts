@@ -11,6 +11,7 @@ import { Preflight } from "./components/preflight";
 import { SamplePod } from "./components/samplePod";
 import { Verification } from "./components/verification";
 import { formatConfigErrors, multinetValues, validateConfig } from "./lib/config";
+import { nadReference } from "./lib/samplePod";
 
 // Validate the whole stack before the first resource is registered: a bad stack never half-deploys.
 const result = validateConfig(multinetValues(pulumi.runtime.allConfig()));
@@ -29,17 +30,12 @@ const calico = config.calico.mode !== "none" ? new CalicoAutodetection("calico-a
 const attachments = config.networks.map((network) =>
   new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd, ...afterPreflight] }));
 
+const podAttachments = config.samplePod.networks.map((ref) =>
+  attachments.find((nad) => nad.reference === nadReference(ref, config.samplePod.namespace))!);
 const pod = config.samplePod.enabled
-  ? new SamplePod("sample-pod", config.samplePod, {
-    // Ready Multus and Flannel daemons, the NADs it names and a settled Calico before the pod starts.
-    dependsOn: [
-      ...afterPreflight,
-      multus,
-      ...(flannel ? [flannel] : []),
-      ...(calico ? [calico] : []),
-      ...attachments.filter((nad) => config.samplePod.networks.some((ref) =>
-        nad.reference === `${ref.namespace ?? config.samplePod.namespace}/${ref.name}`)),
-    ],
+  ? new SamplePod("sample-pod", config.samplePod, podAttachments, {
+    // Multus, Flannel and the Calico patch rolled out and the NADs it names in place before it starts.
+    dependsOn: [...afterPreflight, multus, ...(flannel ? [flannel] : []), ...(calico ? [calico] : []), ...podAttachments],
   })
   : undefined;
 

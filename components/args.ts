@@ -22,3 +22,14 @@ export function componentArgs<S extends z.ZodType>(
 export function kubeArgs<T>(object: { apiVersion?: string; kind?: string; metadata?: unknown }): T {
   return object as unknown as T;
 }
+
+/**
+ * Options for a component's children: parented to it, depending on what the component depends on
+ * plus their own dependencies. Children do not inherit a component's dependsOn; recording it on
+ * them keeps destroy and `--target` in order too. Components take `dependsOn` as an array.
+ */
+export function childOptions(parent: pulumi.Resource, opts: pulumi.ComponentResourceOptions | undefined) {
+  const dependsOn = opts?.dependsOn;
+  const inherited = dependsOn === undefined ? [] : Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
+  return (...own: pulumi.Input<pulumi.Resource>[]): pulumi.CustomResourceOptions => ({ parent, dependsOn: [...inherited, ...own] });
+}

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { calicoPatch } from "../lib/calico";
 import { calicoSchema } from "../lib/config";
 import { logicalName } from "../lib/k8s";
-import { componentArgs, kubeArgs } from "./args";
+import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**
  * Calico options (stack key `multinet:calico`): mode manifest (default) patches DaemonSet
@@ -25,10 +25,11 @@ export class CalicoAutodetection extends pulumi.ComponentResource {
     const config = componentArgs(this, ["calico"], calicoSchema, args);
     const patch = calicoPatch(config);
 
+    const child = childOptions(this, opts);
     if (patch?.kind === "DaemonSet") {
-      this.patch = new k8s.apps.v1.DaemonSetPatch(logicalName(patch), kubeArgs(patch), { parent: this });
+      this.patch = new k8s.apps.v1.DaemonSetPatch(logicalName(patch), kubeArgs(patch), child());
     } else if (patch) {
-      this.patch = new k8s.apiextensions.CustomResourcePatch(logicalName(patch), kubeArgs(patch), { parent: this });
+      this.patch = new k8s.apiextensions.CustomResourcePatch(logicalName(patch), kubeArgs(patch), child());
     }
 
     this.registerOutputs({ mode: config.mode });

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { flannelSchema } from "../lib/config";
 import { flannelImage, flannelObjects } from "../lib/flannel";
 import { logicalName } from "../lib/k8s";
-import { componentArgs, kubeArgs } from "./args";
+import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**
  * Flannel options (stack key `multinet:flannel`); every field is optional: network 10.244.0.0/16,
@@ -14,7 +14,7 @@ export type FlannelAttachmentArgs = z.input<typeof flannelSchema>;
 
 /** flanneld as an attachment network: it never installs a CNI config into /etc/cni/net.d. */
 export class FlannelAttachment extends pulumi.ComponentResource {
-  /** The DaemonSet; Pulumi waits for its rollout, so depending on it means Flannel is up. */
+  /** The DaemonSet; Pulumi waits for its rollout (every flanneld started; it has no readiness probe). */
   public readonly daemonSet: k8s.apps.v1.DaemonSet;
   public readonly image: string;
   public readonly network: string;
@@ -24,18 +24,19 @@ export class FlannelAttachment extends pulumi.ComponentResource {
     const config = componentArgs(this, ["flannel"], flannelSchema, args);
     const objects = flannelObjects(config);
 
-    const namespace = new k8s.core.v1.Namespace(logicalName(objects.namespace), objects.namespace, { parent: this });
-    const inNamespace = { parent: this, dependsOn: [namespace] };
-    const serviceAccount = new k8s.core.v1.ServiceAccount(logicalName(objects.serviceAccount), objects.serviceAccount, inNamespace);
-    const clusterRole = new k8s.rbac.v1.ClusterRole(logicalName(objects.clusterRole), objects.clusterRole, { parent: this });
+    const child = childOptions(this, opts);
+
+    const namespace = new k8s.core.v1.Namespace(logicalName(objects.namespace), objects.namespace, child());
+    const serviceAccount = new k8s.core.v1.ServiceAccount(logicalName(objects.serviceAccount), objects.serviceAccount, child(namespace));
+    const clusterRole = new k8s.rbac.v1.ClusterRole(logicalName(objects.clusterRole), objects.clusterRole, child());
     const binding = new k8s.rbac.v1.ClusterRoleBinding(logicalName(objects.clusterRoleBinding), objects.clusterRoleBinding,
-      { parent: this, dependsOn: [clusterRole, serviceAccount] });
+      child(clusterRole, serviceAccount));
     const netConf = objects.netConf.kind === "Secret"
       // The WireGuard pre-shared key stays encrypted in Pulumi's state.
-      ? new k8s.core.v1.Secret(logicalName(objects.netConf), { ...objects.netConf, stringData: pulumi.secret(objects.netConf.stringData ?? {}) }, inNamespace)
-      : new k8s.core.v1.ConfigMap(logicalName(objects.netConf), objects.netConf, inNamespace);
+      ? new k8s.core.v1.Secret(logicalName(objects.netConf), { ...objects.netConf, stringData: pulumi.secret(objects.netConf.stringData ?? {}) }, child(namespace))
+      : new k8s.core.v1.ConfigMap(logicalName(objects.netConf), objects.netConf, child(namespace));
     this.daemonSet = new k8s.apps.v1.DaemonSet(logicalName(objects.daemonSet), kubeArgs(objects.daemonSet),
-      { parent: this, dependsOn: [namespace, binding, netConf] });
+      child(namespace, binding, netConf));
     this.image = flannelImage(config);
     this.network = config.network;
 

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { multusSchema } from "../lib/config";
 import { logicalName } from "../lib/k8s";
 import { multusImage, multusObjects } from "../lib/multus";
-import { componentArgs, kubeArgs } from "./args";
+import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**
  * Multus options (stack key `multinet:multus`); every field is optional and defaults as documented
@@ -17,7 +17,7 @@ export type MultusArgs = z.input<typeof multusSchema>;
 export class Multus extends pulumi.ComponentResource {
   /** The NetworkAttachmentDefinition CRD; NADs depend on it. */
   public readonly crd: k8s.apiextensions.v1.CustomResourceDefinition;
-  /** The DaemonSet; Pulumi waits for its rollout, so depending on it means Multus is ready. */
+  /** The DaemonSet; Pulumi waits for its rollout (every daemon pod started; it has no readiness probe). */
   public readonly daemonSet: k8s.apps.v1.DaemonSet;
   public readonly image: string;
 
@@ -25,18 +25,20 @@ export class Multus extends pulumi.ComponentResource {
     super("multinet:index:Multus", name, {}, opts);
     const config = componentArgs(this, ["multus"], multusSchema, args);
     const objects = multusObjects(config);
-    const child = { parent: this };
+    const child = childOptions(this, opts);
 
-    this.crd = new k8s.apiextensions.v1.CustomResourceDefinition(logicalName(objects.crd), objects.crd, child);
-    const serviceAccount = new k8s.core.v1.ServiceAccount(logicalName(objects.serviceAccount), objects.serviceAccount, child);
-    const clusterRole = new k8s.rbac.v1.ClusterRole(logicalName(objects.clusterRole), objects.clusterRole, child);
+    // Cluster-wide and shared with every NAD in the cluster: destroying multinet must not delete
+    // the CRD, which would delete every NetworkAttachmentDefinition with it, ours or not.
+    this.crd = new k8s.apiextensions.v1.CustomResourceDefinition(logicalName(objects.crd), objects.crd, { ...child(), retainOnDelete: true });
+    const serviceAccount = new k8s.core.v1.ServiceAccount(logicalName(objects.serviceAccount), objects.serviceAccount, child());
+    const clusterRole = new k8s.rbac.v1.ClusterRole(logicalName(objects.clusterRole), objects.clusterRole, child());
     const binding = new k8s.rbac.v1.ClusterRoleBinding(logicalName(objects.clusterRoleBinding), objects.clusterRoleBinding,
-      { ...child, dependsOn: [clusterRole, serviceAccount] });
+      child(clusterRole, serviceAccount));
     const daemonConfig = objects.daemonConfig
-      ? [new k8s.core.v1.ConfigMap(logicalName(objects.daemonConfig), objects.daemonConfig, child)]
+      ? [new k8s.core.v1.ConfigMap(logicalName(objects.daemonConfig), objects.daemonConfig, child())]
       : [];
     this.daemonSet = new k8s.apps.v1.DaemonSet(logicalName(objects.daemonSet), kubeArgs(objects.daemonSet),
-      { ...child, dependsOn: [this.crd, binding, ...daemonConfig] });
+      child(this.crd, binding, ...daemonConfig));
     this.image = multusImage(config);
 
     this.registerOutputs({ image: this.image, daemonSet: this.daemonSet.metadata.name });

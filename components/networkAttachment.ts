@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { networkSchema } from "../lib/config";
 import { logicalName } from "../lib/k8s";
 import { networkAttachmentDefinition } from "../lib/networks";
-import { componentArgs, kubeArgs } from "./args";
+import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**
  * One network (an entry of `multinet:networks`): `name`, `type` (flannel | macvlan | bridge) and the
@@ -17,6 +17,8 @@ export class NetworkAttachment extends pulumi.ComponentResource {
   public readonly definition: k8s.apiextensions.CustomResource;
   /** `namespace/name`, as pods reference it. */
   public readonly reference: string;
+  /** The NAD's `spec.config`. */
+  public readonly config: string;
 
   /** Pass the Multus CRD in `opts.dependsOn`: a NAD cannot exist before its CRD. */
   constructor(name: string, args: NetworkAttachmentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -24,10 +26,10 @@ export class NetworkAttachment extends pulumi.ComponentResource {
     const network = componentArgs(this, ["networks", 0], networkSchema, args);
     const nad = networkAttachmentDefinition(network);
 
-    // Children do not inherit the component's dependsOn; forwarding it records the order for destroy too.
-    this.definition = new k8s.apiextensions.CustomResource(logicalName(nad), kubeArgs(nad), { parent: this, dependsOn: opts?.dependsOn });
+    this.definition = new k8s.apiextensions.CustomResource(logicalName(nad), kubeArgs(nad), childOptions(this, opts)());
     this.reference = logicalName(nad);
+    this.config = nad.spec.config;
 
-    this.registerOutputs({ reference: this.reference, config: nad.spec.config });
+    this.registerOutputs({ reference: this.reference, config: this.config });
   }
 }

@@ -4,7 +4,8 @@ import type { z } from "zod";
 import { samplePodSchema } from "../lib/config";
 import { logicalName } from "../lib/k8s";
 import { networksAnnotation, samplePod } from "../lib/samplePod";
-import { componentArgs, kubeArgs } from "./args";
+import { childOptions, componentArgs, kubeArgs } from "./args";
+import type { NetworkAttachment } from "./networkAttachment";
 
 /**
  * Sample pod options (stack key `multinet:samplePod`): name multinet-sample in namespace default,
@@ -18,14 +19,22 @@ export class SamplePod extends pulumi.ComponentResource {
   /** The `k8s.v1.cni.cncf.io/networks` annotation the pod carries. */
   public readonly networks: string;
 
-  /** Pass Multus, Flannel and the NADs the pod uses in `opts.dependsOn`. */
-  constructor(name: string, args: SamplePodArgs, opts?: pulumi.ComponentResourceOptions) {
+  /**
+   * `attachments` are the NADs the pod names, in order; pass them, Multus and Flannel in
+   * `opts.dependsOn` too.
+   */
+  constructor(name: string, args: SamplePodArgs, attachments: readonly NetworkAttachment[], opts?: pulumi.ComponentResourceOptions) {
     super("multinet:index:SamplePod", name, {}, opts);
     const config = componentArgs(this, ["samplePod"], samplePodSchema, args);
-    const pod = samplePod(config);
+    const pod = samplePod(config, attachments.map((nad) => nad.config));
 
-    // Children do not inherit the component's dependsOn; forwarding it records the order for destroy too.
-    this.pod = new k8s.core.v1.Pod(logicalName(pod), kubeArgs(pod), { parent: this, dependsOn: opts?.dependsOn });
+    this.pod = new k8s.core.v1.Pod(logicalName(pod), kubeArgs(pod), {
+      ...childOptions(this, opts)(),
+      // Multus reads the networks annotation and the NADs only when a pod is created, so a change
+      // to either (the annotations carry both) replaces the pod; its fixed name means delete first.
+      replaceOnChanges: ["metadata.annotations"],
+      deleteBeforeReplace: true,
+    });
     this.networks = pod.metadata.annotations![networksAnnotation];
 
     this.registerOutputs({ pod: this.pod.metadata.name, networks: this.networks });

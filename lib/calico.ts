@@ -25,15 +25,21 @@ export function autodetectionEnvValue(method: AutodetectionMethod): string {
   throw new Error("autodetection method has no field set");
 }
 
-/** `spec.calicoNetwork.nodeAddressAutodetectionV4/V6` value of the operator's Installation. */
+/**
+ * `spec.calicoNetwork.nodeAddressAutodetectionV4/V6` value of the operator's Installation. The
+ * operator fills in `firstFound: true` (or a platform default) when no method is set; a patch that
+ * only added ours would leave two methods, which the operator rejects. So every other method turns
+ * `firstFound` off explicitly.
+ */
 export function autodetectionOperatorValue(method: AutodetectionMethod): Record<string, unknown> {
   if (method.firstFound) return { firstFound: true };
-  if (method.kubernetesInternalIP) return { kubernetes: "NodeInternalIP" };
-  if (method.interface !== undefined) return { interface: method.interface };
+  const firstFoundOff = { firstFound: false };
+  if (method.kubernetesInternalIP) return { ...firstFoundOff, kubernetes: "NodeInternalIP" };
+  if (method.interface !== undefined) return { ...firstFoundOff, interface: method.interface };
   // The operator takes one regex; a list becomes an alternation, as calico-node's comma list means.
-  if (method.skipInterface !== undefined) return { skipInterface: method.skipInterface.join("|") };
-  if (method.canReach !== undefined) return { canReach: method.canReach };
-  if (method.cidrs !== undefined) return { cidrs: method.cidrs };
+  if (method.skipInterface !== undefined) return { ...firstFoundOff, skipInterface: method.skipInterface.join("|") };
+  if (method.canReach !== undefined) return { ...firstFoundOff, canReach: method.canReach };
+  if (method.cidrs !== undefined) return { ...firstFoundOff, cidrs: method.cidrs };
   throw new Error("autodetection method has no field set");
 }
 
@@ -41,7 +47,10 @@ export function autodetectionOperatorValue(method: AutodetectionMethod): Record<
 export function calicoDaemonSetPatch(config: CalicoConfig): KubeObject {
   const env = [
     ...(config.ipv4Autodetection ? [{ name: "IP_AUTODETECTION_METHOD", value: autodetectionEnvValue(config.ipv4Autodetection) }] : []),
-    ...(config.ipv6Autodetection ? [{ name: "IP6_AUTODETECTION_METHOD", value: autodetectionEnvValue(config.ipv6Autodetection) }] : []),
+    // calico-node autodetects an IPv6 address only with IP6=autodetect, which manifests leave unset.
+    ...(config.ipv6Autodetection
+      ? [{ name: "IP6", value: "autodetect" }, { name: "IP6_AUTODETECTION_METHOD", value: autodetectionEnvValue(config.ipv6Autodetection) }]
+      : []),
   ];
   return {
     apiVersion: "apps/v1",

@@ -29,7 +29,8 @@ export const hostLocalIpamSchema = z.strictObject({
 
 export const staticIpamSchema = z.strictObject({
   type: z.literal("static"),
-  addresses: z.array(z.strictObject({ address: z.string(), gateway: z.string().optional() })),
+  /** Absent when each pod passes its own through the `ips` capability. */
+  addresses: z.array(z.strictObject({ address: z.string(), gateway: z.string().optional() })).optional(),
   routes: z.array(routeSchema).optional(),
 });
 
@@ -39,12 +40,13 @@ export const ipamSchema = z.discriminatedUnion("type", [hostLocalIpamSchema, sta
 export const flannelDelegateSchema = z.strictObject({
   hairpinMode: z.boolean().optional(),
   isDefaultGateway: z.boolean().optional(),
-  forceAddress: z.boolean().optional(),
 });
 
 const pluginCommon = {
   cniVersion: z.string().optional(),
   name: z.string().optional(),
+  /** `ips: true` asks the runtime (Multus) to pass the pod's requested addresses as runtimeConfig.ips. */
+  capabilities: z.strictObject({ ips: z.boolean().optional() }).optional(),
 };
 
 export const flannelPluginSchema = z.strictObject({
@@ -80,7 +82,6 @@ export const bridgePluginSchema = z.strictObject({
 export const sbrPluginSchema = z.strictObject({
   ...pluginCommon,
   type: z.literal("sbr"),
-  table: z.number().int().optional(),
 });
 
 export const pluginSchema = z.discriminatedUnion("type", [
@@ -97,9 +98,7 @@ export const netConfListSchema = z.strictObject({
 });
 
 export type Route = z.infer<typeof routeSchema>;
-export type HostLocalRange = z.infer<typeof hostLocalRangeSchema>;
 export type Ipam = z.infer<typeof ipamSchema>;
-export type FlannelDelegate = z.infer<typeof flannelDelegateSchema>;
 export type PluginConf = z.infer<typeof pluginSchema>;
 export type NetConfList = z.infer<typeof netConfListSchema>;
 /** What a NAD carries: one plugin's config, or a list when plugins are chained. */

@@ -4,7 +4,9 @@
  * at once, each naming its config key, the bad value and what is allowed.
  */
 import { z } from "zod";
-import { cidrContains, cidrsOverlap, isIp, isNetworkAddress, parseCidr, type Cidr } from "./cidr";
+import { cidrContains, cidrsOverlap, compareAddresses, isIp, isNetworkAddress, parseCidr, type Cidr } from "./cidr";
+import { podChoosesAddresses } from "./networks";
+import { attachmentInterfaces, nadReference } from "./samplePod";
 import { imageRepositories, versions } from "./versions";
 
 export const configNamespace = "multinet";
@@ -13,9 +15,12 @@ export const configNamespace = "multinet";
 // Value rules shared by several keys
 // ---------------------------------------------------------------------------------------------
 
-/** Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no '/', ':' or white space, not '.'/'..'. */
+/**
+ * Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no '/', ':' or white space, not '.'/'..';
+ * and no ',' or '@', which would break the short form of the pod networks annotation.
+ */
 export function isInterfaceName(name: string): boolean {
-  return /^[^/:\s]{1,15}$/.test(name) && name !== "." && name !== "..";
+  return /^[^/:,@\s]{1,15}$/.test(name) && name !== "." && name !== "..";
 }
 
 /** RFC 1123 label: what Kubernetes accepts for NAD and namespace names. */
@@ -23,7 +28,12 @@ export function isDnsLabel(name: string): boolean {
   return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) && name.length <= 63;
 }
 
+/**
+ * calico-node and flanneld use Go's RE2, so a valid pattern must parse here and avoid what RE2
+ * lacks: lookarounds and backreferences.
+ */
 function isRegex(text: string): boolean {
+  if (/\(\?<?[=!]|\\[1-9]|\\k</.test(text)) return false;
   try {
     new RegExp(text);
     return true;
@@ -57,7 +67,7 @@ const interfaceName = z.string().refine(isInterfaceName, {
 const dnsLabel = z.string().refine(isDnsLabel, {
   message: "must be a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters",
 });
-const regex = z.string().min(1).refine(isRegex, { message: "must be a valid regular expression" });
+const regex = z.string().min(1).refine(isRegex, { message: "must be a valid RE2 regular expression (no lookarounds or backreferences)" });
 const ipAddress = z.string().refine(isIp, { message: "must be an IPv4 or IPv6 address" });
 const cidr = z.string().refine((text) => parseCidr(text) !== undefined, {
   message: "must be a CIDR such as 10.244.0.0/16",
@@ -71,14 +81,22 @@ const mtu = z.number().int().min(576).max(9216);
 const releaseTag = z.string().refine((tag) => /^v\d+\.\d+\.\d+([-.][\w.-]+)?$/.test(tag) && !/snapshot/.test(tag), {
   message: "must be a release tag such as v1.2.3 (not latest or snapshot)",
 });
-const imageRepository = z.string().refine((repo) => /^[a-z0-9]([\w.:/-]*[a-z0-9])?$/i.test(repo) && !/:[^/]*$/.test(repo.replace(/^[^/]*\//, "")), {
-  message: "must be an image repository without tag, e.g. registry.example.com/multus-cni",
+const imageRepository = z.string().refine((repo) => /^[a-z0-9]([a-z0-9._:/-]*[a-z0-9])?$/.test(repo) && !/:[^/]*$/.test(repo.replace(/^[^/]*\//, "")), {
+  message: "must be a lower-case image repository without tag, e.g. registry.example.com/multus-cni",
 });
 const image = z.string().superRefine((value, ctx) => {
   const problem = imageProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
-const quantity = z.string().regex(/^\d+(\.\d+)?(m|k|Ki|Mi|Gi|M|G)?$/, "must be a Kubernetes quantity such as 100m or 128Mi");
+const quantityPattern = /^(\d+(?:\.\d+)?)(m|k|Ki|Mi|Gi|M|G)?$/;
+const quantity = z.string().regex(quantityPattern, "must be a Kubernetes quantity such as 100m or 128Mi");
+const quantityUnits: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };
+
+/** The value of a quantity that matched `quantityPattern` (cores or bytes). */
+export function quantityValue(text: string): number {
+  const [, number, unit = ""] = quantityPattern.exec(text)!;
+  return Number(number) * quantityUnits[unit];
+}
 
 const resourcesSchema = (defaults: { cpu: string; memory: string; memoryLimit: string }) =>
   strict({
@@ -90,6 +108,14 @@ const resourcesSchema = (defaults: { cpu: string; memory: string; memoryLimit: s
       cpu: quantity.optional(),
       memory: quantity.default(defaults.memoryLimit),
     }).prefault({}),
+  }).superRefine(({ requests, limits }, ctx) => {
+    // Kubernetes rejects a pod whose request exceeds its limit; say so before it is created.
+    for (const resource of ["cpu", "memory"] as const) {
+      const limit = limits[resource];
+      if (limit !== undefined && quantityValue(requests[resource]) > quantityValue(limit)) {
+        ctx.addIssue({ code: "custom", path: ["requests", resource], message: `is more than limits.${resource} "${limit}"; allowed: at most the limit` });
+      }
+    }
   }).prefault({});
 
 const tolerationSchema = strict({
@@ -125,7 +151,7 @@ export const multusSchema = strict({
    */
   primaryCniConfig: z.string().regex(/^[\w.-]+\.(conf|conflist|json)$/, "must be a file name ending in .conf, .conflist or .json").default("10-calico.conflist"),
   /** CNI version Multus speaks to its delegates; keep it equal to the NADs' to avoid mismatches. */
-  cniVersion: z.enum(["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]).default("0.3.1"),
+  cniVersion: z.enum(["0.3.0", "0.3.1", "0.4.0", "1.0.0"]).default("0.3.1"),
   logLevel: z.enum(["debug", "verbose", "error", "panic"]).default("verbose"),
   /** Upstream's 50Mi limit OOMs under pod-creation bursts; 300Mi leaves headroom. */
   resources: resourcesSchema({ cpu: "100m", memory: "100Mi", memoryLimit: "300Mi" }),
@@ -170,7 +196,9 @@ export const flannelSchema = strict({
   cniPluginVersion: releaseTag.default(versions.flannelCniPlugin),
   cniPluginImageRepository: imageRepository.default(imageRepositories.flannelCniPlugin),
   /** The attachment network; nodes get `subnetLen` slices of it from their spec.podCIDR. */
-  network: networkCidr.default("10.244.0.0/16"),
+  network: networkCidr.refine((text) => parseCidr(text)?.address.kind() !== "ipv6", {
+    message: "must be an IPv4 CIDR (multinet runs Flannel for IPv4 only)",
+  }).default("10.244.0.0/16"),
   subnetLen: z.number().int().min(8).max(30).default(24),
   backend: z.discriminatedUnion("type", [vxlanBackendSchema, hostGwBackendSchema, wireguardBackendSchema])
     .prefault({ type: "vxlan" }),
@@ -185,11 +213,12 @@ export const flannelSchema = strict({
   /** Masquerade traffic leaving the Flannel network (`--ip-masq`). */
   ipMasq: z.boolean().default(true),
   resources: resourcesSchema({ cpu: "100m", memory: "50Mi", memoryLimit: "256Mi" }),
-  ...schedulingFields([{ operator: "Exists", effect: "NoSchedule" }]),
+  // Like Multus: a node that runs Multus but not flanneld fails every pod asking for flannel.
+  ...schedulingFields([{ operator: "Exists", effect: "NoSchedule" }, { operator: "Exists", effect: "NoExecute" }]),
 }).superRefine((flannel, ctx) => {
-  const prefix = parseCidr(flannel.network)?.prefix;
-  if (prefix !== undefined && flannel.subnetLen <= prefix) {
-    ctx.addIssue({ code: "custom", path: ["subnetLen"], message: `is not longer than the prefix of ${configKey(["flannel", "network"])} "${flannel.network}"; allowed: ${prefix + 1} to 30` });
+  const network = parseCidr(flannel.network);
+  if (network?.address.kind() === "ipv4" && flannel.subnetLen <= network.prefix) {
+    ctx.addIssue({ code: "custom", path: ["subnetLen"], input: flannel.subnetLen, message: `is not longer than the prefix of ${configKey(["flannel", "network"])} "${flannel.network}"; allowed: ${network.prefix + 1} to 30` });
   }
   const nicKeys = (["iface", "ifaceRegex", "ifaceCanReach"] as const).filter((k) => flannel[k] !== undefined);
   if (nicKeys.length > 1) {
@@ -256,7 +285,12 @@ const hostLocalIpamConfigSchema = strict({
 
 const staticIpamConfigSchema = strict({
   type: z.literal("static"),
-  addresses: z.array(strict({ address: cidr, gateway: ipAddress.optional() })).min(1),
+  /**
+   * Fixed addresses, for a NAD one pod uses. Without them each pod names its own address in the
+   * networks annotation (`ips`): the way to give pods on a shared segment unique addresses, which
+   * host-local (one pool per node) cannot.
+   */
+  addresses: z.array(strict({ address: cidr, gateway: ipAddress.optional() })).min(1).optional(),
   routes: z.array(routeConfigSchema).default([]),
 });
 
@@ -318,6 +352,8 @@ export const samplePodSchema = strict({
     /** Namespace of the NAD; defaults to the pod's namespace. */
     namespace: dnsLabel.optional(),
     interface: interfaceName.optional(),
+    /** Addresses (CIDRs) for a static-IPAM NAD without fixed addresses. */
+    ips: z.array(cidr).min(1).optional(),
   })).default([]),
   resources: resourcesSchema({ cpu: "10m", memory: "32Mi", memoryLimit: "64Mi" }),
 }).prefault({});
@@ -329,13 +365,18 @@ export const samplePodSchema = strict({
 export const verificationSchema = strict({
   /** After the sample pod, check the deployed setup from the cluster's side (scripts/verify.ts). */
   enabled: z.boolean().default(true),
-  /** Fail `pulumi up` when a check fails; false only records the findings in the stack output. */
+  /**
+   * Fail `pulumi up` when a check fails or the checks cannot run; false only records that (findings
+   * or the error) in the stack output.
+   */
   failOnError: z.boolean().default(true),
   /** Longest wait for rollouts, the sample pod and the peer pod before their checks count as failed. */
   timeoutSeconds: z.number().int().min(10).max(3600).default(300),
   /**
-   * Ping the sample pod over each flannel / host-local macvlan attachment from a temporary peer pod
-   * on another node. Off by default: it creates (and deletes) a pod.
+   * Ping the sample pod over each flannel attachment from a temporary peer pod on another node (each
+   * node leases its own flannel subnet, so a reply proves a packet crossed nodes). Other attachments
+   * are skipped: host-local IPAM hands out the same addresses on every node, static addresses would
+   * clash, bridges are node-local. Off by default: it creates (and deletes) a pod.
    */
   ping: strict({
     enabled: z.boolean().default(false),
@@ -406,7 +447,8 @@ function show(value: unknown): string {
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown, prefix: Path): string[] {
   const path = [...prefix, ...issue.path];
-  const value = valueAt(input, path);
+  // A default filled in by the schema is not in the input; checks on it pass it as the issue's input.
+  const value = valueAt(input, path) ?? (issue as { input?: unknown }).input;
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((k) => `${configKey([...path, k])}: unknown key; ${issue.message}`);
@@ -451,6 +493,14 @@ function crossFieldProblems({ flannel, calico, networks, samplePod }: Partial<St
 
   if (flannelNetwork) overlapWithPools(flannelNetwork, configKey(["flannel", "network"]));
 
+  /** An attachment's addresses must stay out of Calico's pools and the Flannel network. */
+  const outsideOtherNetworks = (candidate: Cidr, key: string) => {
+    overlapWithPools(candidate, key);
+    if (flannelNetwork && cidrsOverlap(candidate, flannelNetwork)) {
+      problems.push(`${key}: "${candidate.text}" overlaps ${configKey(["flannel", "network"])} "${flannelNetwork.text}"; allowed: a subnet outside the Flannel network`);
+    }
+  };
+
   const defined = new Map<string, number>();
   networks?.forEach((network, i) => {
     const id = `${network.namespace}/${network.name}`;
@@ -470,19 +520,23 @@ function crossFieldProblems({ flannel, calico, networks, samplePod }: Partial<St
       }
       return;
     }
-    if (network.ipam.type !== "host-local") return;
+    if (network.ipam.type === "static") {
+      network.ipam.addresses?.forEach((address, a) =>
+        outsideOtherNetworks(parseCidr(address.address)!, configKey(["networks", i, "ipam", "addresses", a, "address"])));
+      return;
+    }
     network.ipam.ranges.forEach((range, r) => {
       const subnet = parseCidr(range.subnet)!;
       const rangeKey = ["networks", i, "ipam", "ranges", r];
-      overlapWithPools(subnet, configKey([...rangeKey, "subnet"]));
-      if (flannelNetwork && cidrsOverlap(subnet, flannelNetwork)) {
-        problems.push(`${configKey([...rangeKey, "subnet"])}: "${subnet.text}" overlaps ${configKey(["flannel", "network"])} "${flannelNetwork.text}"; allowed: a subnet outside the Flannel network`);
-      }
+      outsideOtherNetworks(subnet, configKey([...rangeKey, "subnet"]));
       for (const field of ["rangeStart", "rangeEnd", "gateway"] as const) {
         const address = range[field];
         if (address !== undefined && !cidrContains(subnet, address)) {
           problems.push(`${configKey([...rangeKey, field])}: "${address}" is outside the subnet "${subnet.text}"; allowed: an address inside it`);
         }
+      }
+      if (range.rangeStart && range.rangeEnd && compareAddresses(range.rangeStart, range.rangeEnd) > 0) {
+        problems.push(`${configKey([...rangeKey, "rangeEnd"])}: "${range.rangeEnd}" comes before rangeStart "${range.rangeStart}"; allowed: an address at or after rangeStart`);
       }
     });
   });
@@ -493,11 +547,20 @@ function crossFieldProblems({ flannel, calico, networks, samplePod }: Partial<St
     }
     const interfaces = new Set<string>();
     samplePod.networks.forEach((ref, i) => {
-      const namespace = ref.namespace ?? samplePod.namespace;
-      if (networks && !defined.has(`${namespace}/${ref.name}`)) {
-        problems.push(`${configKey(["samplePod", "networks", i, "name"])}: "${ref.name}" (namespace "${namespace}") is not defined in multinet:networks; allowed: ${defined.size ? [...defined.keys()].join(", ") : "none (multinet:networks is empty)"}`);
+      const reference = nadReference(ref, samplePod.namespace);
+      if (networks && !defined.has(reference)) {
+        problems.push(`${configKey(["samplePod", "networks", i, "name"])}: "${ref.name}" (namespace "${reference.split("/")[0]}") is not defined in multinet:networks; allowed: ${defined.size ? [...defined.keys()].join(", ") : "none (multinet:networks is empty)"}`);
       }
-      const ifname = ref.interface ?? `net${i + 1}`;
+      const target = networks?.[defined.get(reference) ?? -1];
+      const podChosen = target !== undefined && podChoosesAddresses(target);
+      if (podChosen && !ref.ips) {
+        problems.push(`${configKey(["samplePod", "networks", i, "ips"])}: (not set) but ${configKey(["networks", defined.get(reference)!, "ipam"])} is static without addresses; allowed: the pod's own addresses, e.g. [10.50.1.5/22]`);
+      }
+      if (target !== undefined && !podChosen && ref.ips) {
+        problems.push(`${configKey(["samplePod", "networks", i, "ips"])}: ${JSON.stringify(ref.ips)} but NAD ${reference} assigns addresses itself; allowed: ips only for a static-IPAM NAD without addresses`);
+      }
+      ref.ips?.forEach((ip, k) => outsideOtherNetworks(parseCidr(ip)!, configKey(["samplePod", "networks", i, "ips", k])));
+      const ifname = attachmentInterfaces(samplePod.networks)[i];
       if (ifname === "eth0" || interfaces.has(ifname)) {
         problems.push(`${configKey(["samplePod", "networks", i, "interface"])}: "${ifname}" is already taken in the pod; allowed: a unique name other than eth0`);
       }

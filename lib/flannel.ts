@@ -107,6 +107,7 @@ export function flannelObjects(config: FlannelConfig): FlannelObjects {
       labels,
       selector: { app: "flannel" },
       scheduling: config,
+      configText: netConfJson,
       podSpec: {
         serviceAccountName: name,
         initContainers: [{

@@ -3,6 +3,7 @@
  * kubernetes-models (generated from the Kubernetes OpenAPI schema) so a builder cannot invent a field.
  */
 import type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as ObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta";
+import { createHash } from "node:crypto";
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import type { IIoK8sApiCoreV1ResourceRequirements as ResourceRequirements } from "kubernetes-models/v1/ResourceRequirements";
@@ -73,6 +74,14 @@ export function serviceAccountRbac(name: string, namespace: string, labels: Reco
   };
 }
 
+/** Pod-template annotation that changes with the agent's config file, so a new config rolls the pods. */
+export const configHashAnnotation = "multinet/config-hash";
+
+/** sha256 of config text, short enough to read in a diff. */
+export function configHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
 export type NodeDaemonSet = Named<IDaemonSet> & Required<Pick<IDaemonSet, "spec">>;
 
 /** Where a node agent runs: the scheduling keys Multus and Flannel share in the stack config. */
@@ -85,6 +94,7 @@ export interface NodeScheduling {
 /**
  * A host-network DaemonSet for a node agent, rolled out node by node. `selector` must be a subset
  * of `labels`; `podSpec` holds what differs between agents (containers, volumes, service account).
+ * Agents read their config once, so `configText` makes a config change restart them.
  */
 export function nodeDaemonSet(args: {
   name: string;
@@ -92,6 +102,8 @@ export function nodeDaemonSet(args: {
   labels: Record<string, string>;
   selector: Record<string, string>;
   scheduling: NodeScheduling;
+  /** The config file the agent reads once at start; its hash goes on the pod template. */
+  configText?: string;
   podSpec: Omit<IPodSpec, "hostNetwork" | "nodeSelector" | "tolerations" | "priorityClassName">;
 }): NodeDaemonSet {
   return {
@@ -102,7 +114,10 @@ export function nodeDaemonSet(args: {
       selector: { matchLabels: args.selector },
       updateStrategy: { type: "RollingUpdate" },
       template: {
-        metadata: { labels: args.labels },
+        metadata: {
+          labels: args.labels,
+          ...(args.configText !== undefined ? { annotations: { [configHashAnnotation]: configHash(args.configText) } } : {}),
+        },
         spec: {
           hostNetwork: true,
           priorityClassName: args.scheduling.priorityClassName,

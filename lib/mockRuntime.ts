@@ -16,6 +16,8 @@ export interface RegisteredResource {
   /** URN of the parent resource (a component, or the stack). */
   parent: string;
   dependencies: string[];
+  /** Resource options that change how the engine creates, replaces or deletes it. */
+  options: { retainOnDelete: boolean; deleteBeforeReplace: boolean; replaceOnChanges: string[] };
 }
 
 export interface ProgramRun {
@@ -41,6 +43,9 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getDependenciesList(): string[];
+  getRetainondelete(): boolean;
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
 }
 
 type Registration = Omit<RegisteredResource, "urn" | "inputs">;
@@ -79,6 +84,11 @@ export async function runProgram(
       custom: req.getCustom(),
       parent: req.getParent(),
       dependencies: req.getDependenciesList(),
+      options: {
+        retainOnDelete: req.getRetainondelete(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+      },
     });
     return register(req, (err, response) => {
       const recorded = byKey.get(key(req.getType(), req.getName()));

@@ -156,6 +156,10 @@ function thickDaemonContainer(config: MultusConfig): IContainer {
 /**
  * Thin Multus cannot pin its delegate (upstream's --multus-master-cni-file-name is parsed but unused),
  * so it relies on the primary config sorting first; multinet never installs a Flannel conflist.
+ * Its generated config is read by the multus binary on the host, so the readiness file is a host
+ * path. --cleanup-config-on-exit keeps the entrypoint watching (it rewrites the config, and the
+ * service-account token in it, when they change) and removes 00-multus.conf when the pod goes.
+ * No --cni-version: the entrypoint gives up silently when it differs from the primary config's.
  */
 function thinContainer(config: MultusConfig): IContainer {
   return {
@@ -166,9 +170,9 @@ function thinContainer(config: MultusConfig): IContainer {
       "--multus-conf-file=auto",
       `--multus-autoconfig-dir=${hostCniConfDir}`,
       `--cni-conf-dir=${hostCniConfDir}`,
-      `--cni-version=${config.cniVersion}`,
       `--multus-log-level=${config.logLevel}`,
-      `--readiness-indicator-file=${hostCniConfDir}/${config.primaryCniConfig}`,
+      `--readiness-indicator-file=/etc/cni/net.d/${config.primaryCniConfig}`,
+      "--cleanup-config-on-exit=true",
     ],
     securityContext: { privileged: true },
     resources: resourceRequirements(config.resources),
@@ -203,6 +207,7 @@ export function multusObjects(config: MultusConfig): MultusObjects {
       labels,
       selector: { name: "multus" },
       scheduling: config,
+      configText: daemonConfig?.data?.["daemon-config.json"],
       podSpec: {
         // The thick daemon enters pod network namespaces through /proc of the host.
         ...(thick ? { hostPID: true } : {}),

@@ -16,11 +16,20 @@ export interface NetworkAttachmentDefinition extends KubeObject {
   spec: { config: string };
 }
 
+/** True when the pods, not the NAD, choose the addresses (static IPAM without addresses). */
+export function podChoosesAddresses(network: NetworkConfig): boolean {
+  return network.type !== "flannel" && network.ipam.type === "static" && !network.ipam.addresses;
+}
+
 function ipamFor(ipam: IpamConfig): Ipam {
   const routes = ipam.routes.length ? { routes: ipam.routes } : {};
-  if (ipam.type === "static") return { type: "static", addresses: ipam.addresses, ...routes };
+  if (ipam.type === "static") return { type: "static", ...(ipam.addresses ? { addresses: ipam.addresses } : {}), ...routes };
   // One range set per range, so a pod gets an address from each (e.g. one IPv4 and one IPv6).
   return { type: "host-local", ranges: ipam.ranges.map((range) => [range]), ...routes };
+}
+
+function ipsCapability(network: NetworkConfig): Pick<PluginConf, "capabilities"> {
+  return podChoosesAddresses(network) ? { capabilities: { ips: true } } : {};
 }
 
 /** The network's own plugin, without cniVersion/name (those belong to the top level). */
@@ -30,6 +39,7 @@ function mainPlugin(network: NetworkConfig): PluginConf {
       return { type: "flannel", ...(network.delegate ? { delegate: network.delegate } : {}) };
     case "macvlan":
       return {
+        ...ipsCapability(network),
         type: "macvlan",
         master: network.master,
         mode: network.mode,
@@ -38,6 +48,7 @@ function mainPlugin(network: NetworkConfig): PluginConf {
       };
     case "bridge":
       return {
+        ...ipsCapability(network),
         type: "bridge",
         bridge: network.bridge,
         isGateway: network.isGateway,

@@ -5,11 +5,11 @@ import { calicoSchema } from "../lib/config";
 describe("Calico autodetection", () => {
   const methods: Array<[Record<string, unknown>, string, Record<string, unknown>]> = [
     [{ firstFound: true }, "first-found", { firstFound: true }],
-    [{ kubernetesInternalIP: true }, "kubernetes-internal-ip", { kubernetes: "NodeInternalIP" }],
-    [{ interface: "eth0" }, "interface=eth0", { interface: "eth0" }],
-    [{ skipInterface: ["eth1", "flannel.*"] }, "skip-interface=eth1,flannel.*", { skipInterface: "eth1|flannel.*" }],
-    [{ canReach: "10.0.0.1" }, "can-reach=10.0.0.1", { canReach: "10.0.0.1" }],
-    [{ cidrs: ["10.0.0.0/24", "10.1.0.0/24"] }, "cidr=10.0.0.0/24,10.1.0.0/24", { cidrs: ["10.0.0.0/24", "10.1.0.0/24"] }],
+    [{ kubernetesInternalIP: true }, "kubernetes-internal-ip", { firstFound: false, kubernetes: "NodeInternalIP" }],
+    [{ interface: "eth0" }, "interface=eth0", { firstFound: false, interface: "eth0" }],
+    [{ skipInterface: ["eth1", "flannel.*"] }, "skip-interface=eth1,flannel.*", { firstFound: false, skipInterface: "eth1|flannel.*" }],
+    [{ canReach: "10.0.0.1" }, "can-reach=10.0.0.1", { firstFound: false, canReach: "10.0.0.1" }],
+    [{ cidrs: ["10.0.0.0/24", "10.1.0.0/24"] }, "cidr=10.0.0.0/24,10.1.0.0/24", { firstFound: false, cidrs: ["10.0.0.0/24", "10.1.0.0/24"] }],
   ];
 
   it.each(methods)("renders %j for calico-node and for the operator", (method, env, operator) => {
@@ -30,6 +30,7 @@ describe("Calico autodetection", () => {
       },
       spec: { template: { spec: { containers: [{ name: "calico-node", env: [
         { name: "IP_AUTODETECTION_METHOD", value: "interface=eth0" },
+        { name: "IP6", value: "autodetect" },
         { name: "IP6_AUTODETECTION_METHOD", value: "can-reach=fd00::1" },
       ] }] } } },
     });
@@ -40,13 +41,13 @@ describe("Calico autodetection", () => {
     expect(patch?.metadata).toMatchObject({ name: "calico-node", namespace: "calico-system" });
   });
 
-  it("patches the Installation in operator mode, because the operator reverts DaemonSet edits", () => {
+  it("patches the Installation in operator mode, turning off the operator's own firstFound default", () => {
     const patch = calicoPatch(calicoSchema.parse({ mode: "operator", ipv4Autodetection: { interface: "ens3f0" } }));
     expect(patch).toEqual({
       apiVersion: "operator.tigera.io/v1",
       kind: "Installation",
       metadata: { name: "default", annotations: { "pulumi.com/patchFieldManager": calicoFieldManager, "pulumi.com/patchForce": "true" } },
-      spec: { calicoNetwork: { nodeAddressAutodetectionV4: { interface: "ens3f0" } } },
+      spec: { calicoNetwork: { nodeAddressAutodetectionV4: { firstFound: false, interface: "ens3f0" } } },
     });
   });
 

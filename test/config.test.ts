@@ -66,7 +66,8 @@ describe("bad input", () => {
     ["an MTU out of range", (s) => { s.flannel.backend = { type: "vxlan", mtu: 100 }; }, /^multinet:flannel\.backend\.mtu: 100 is too small; allowed: at least 576$/],
     ["an unknown backend", (s) => { s.flannel.backend = { type: "ipip" }; }, /^multinet:flannel\.backend\.type: "ipip" is not allowed; allowed: "vxlan", "host-gw", "wireguard"$/],
     ["an interface name too long", (s) => { s.flannel.iface = ["enp0s31f6-data-x"]; }, /^multinet:flannel\.iface\[0\]: "enp0s31f6-data-x" must be a Linux interface name .* or an IP address$/],
-    ["an invalid regex", (s) => { delete s.flannel.iface; s.flannel.ifaceRegex = ["eth[0-"]; }, /^multinet:flannel\.ifaceRegex\[0\]: "eth\[0-" must be a valid regular expression$/],
+    ["an invalid regex", (s) => { delete s.flannel.iface; s.flannel.ifaceRegex = ["eth[0-"]; }, /^multinet:flannel\.ifaceRegex\[0\]: "eth\[0-" must be a valid RE2 regular expression/],
+    ["a regex RE2 cannot run", (s) => { s.calico.ipv4Autodetection = { interface: "eth(?!1)" }; }, /^multinet:calico\.ipv4Autodetection\.interface: "eth\(\?!1\)" must be a valid RE2 regular expression \(no lookarounds or backreferences\)$/],
     ["two NIC selectors", (s) => { s.flannel.ifaceCanReach = "10.0.0.1"; }, /^multinet:flannel\.ifaceCanReach: "10\.0\.0\.1" is set together with multinet:flannel\.iface/],
     ["an invalid CIDR", (s) => { s.flannel.network = "10.244.0.0/33"; }, /^multinet:flannel\.network: "10\.244\.0\.0\/33" must be a CIDR/],
     ["a CIDR with host bits", (s) => { s.flannel.network = "10.244.1.0/16"; }, /^multinet:flannel\.network: "10\.244\.1\.0\/16" must be a network address/],
@@ -91,7 +92,22 @@ describe("bad input", () => {
     ["a latest image", (s) => { s.samplePod.image = "registry:5000/nginx:latest"; }, /^multinet:samplePod\.image: "registry:5000\/nginx:latest" is tagged 'latest'/],
     ["a latest version", (s) => { s.multus = { version: "latest" }; }, /^multinet:multus\.version: "latest" must be a release tag such as v1\.2\.3 \(not latest or snapshot\)$/],
     ["a snapshot version", (s) => { s.multus = { version: "v4.2.4-snapshot" }; }, /^multinet:multus\.version: "v4\.2\.4-snapshot" must be a release tag/],
-    ["a repository with a tag", (s) => { s.flannel.imageRepository = "ghcr.io/flannel-io/flannel:v0.28.9"; }, /^multinet:flannel\.imageRepository: "ghcr\.io\/flannel-io\/flannel:v0\.28\.9" must be an image repository without tag/],
+    ["a repository with a tag", (s) => { s.flannel.imageRepository = "ghcr.io/flannel-io/flannel:v0.28.9"; }, /^multinet:flannel\.imageRepository: "ghcr\.io\/flannel-io\/flannel:v0\.28\.9" must be a lower-case image repository without tag/],
+    ["an upper-case repository", (s) => { s.flannel.imageRepository = "Registry.example.com/flannel"; }, /^multinet:flannel\.imageRepository: "Registry\.example\.com\/flannel" must be a lower-case image repository/],
+    ["a CIDR Go would read differently", (s) => { s.flannel.network = "010.244.0.0/16"; }, /^multinet:flannel\.network: "010\.244\.0\.0\/16" must be a CIDR/],
+    ["an IPv6 Flannel network", (s) => { s.flannel.network = "fd00:244::/48"; }, /^multinet:flannel\.network: "fd00:244::\/48" must be an IPv4 CIDR/],
+    ["an interface name that breaks the networks annotation", (s) => { s.samplePod.networks[0].interface = "net@1"; }, /^multinet:samplePod\.networks\[0\]\.interface: "net@1" must be a Linux interface name/],
+    ["a request above its limit", (s) => { s.multus = { resources: { requests: { memory: "1Gi" } } }; }, /^multinet:multus\.resources\.requests\.memory: "1Gi" is more than limits\.memory "300Mi"; allowed: at most the limit$/],
+    ["a range that ends before it starts", (s) => { s.networks.push({ name: "data", type: "bridge", bridge: "br1", ipam: { type: "host-local", ranges: [{ subnet: "10.10.0.0/24", rangeStart: "10.10.0.100", rangeEnd: "10.10.0.20" }] } }); },
+      /^multinet:networks\[1\]\.ipam\.ranges\[0\]\.rangeEnd: "10\.10\.0\.20" comes before rangeStart "10\.10\.0\.100"/],
+    ["a pod without addresses on a network that wants them", (s) => {
+      s.networks.push({ name: "storage", type: "macvlan", master: "eth1", ipam: { type: "static" } });
+      s.samplePod.networks.push({ name: "storage" });
+    }, /^multinet:samplePod\.networks\[1\]\.ips: \(not set\) but multinet:networks\[1\]\.ipam is static without addresses/],
+    ["pod addresses on a network that assigns its own", (s) => { s.samplePod.networks[0].ips = ["10.9.0.5/24"]; },
+      /^multinet:samplePod\.networks\[0\]\.ips: \["10\.9\.0\.5\/24"\] but NAD default\/flannel assigns addresses itself/],
+    ["a static address inside the Calico pool", (s) => { s.networks.push({ name: "data", type: "bridge", bridge: "br1", ipam: { type: "static", addresses: [{ address: "192.168.5.5/24" }] } }); },
+      /^multinet:networks\[1\]\.ipam\.addresses\[0\]\.address: "192\.168\.5\.5\/24" overlaps the Calico pool multinet:calico\.poolCidrs\[0\]/],
     ["two autodetection methods", (s) => { s.calico.ipv4Autodetection = { interface: "eth0", firstFound: true }; },
       /^multinet:calico\.ipv4Autodetection: .* must set exactly one of .* \(found firstFound, interface\)$/],
     ["a wrong type", (s) => { s.flannel.subnetLen = "24"; }, /^multinet:flannel\.subnetLen: "24" is not valid; expected number$/],
@@ -132,6 +148,16 @@ describe("bad input", () => {
     expect(message).toContain("multinet:flannel.backend.vni: -1 is too small; allowed: at least 1");
     expect(message).toContain('multinet:samplePod.networks[0].name: "missing"');
     expect(run.resources).toEqual([]);
+  });
+});
+
+describe("pod-chosen addresses", () => {
+  it("accept a pod that names its address on a static network without addresses", () => {
+    const stack = validStack();
+    stack.networks.push({ name: "storage", type: "macvlan", master: "eth1", ipam: { type: "static" } });
+    stack.samplePod.networks.push({ name: "storage", ips: ["10.50.1.5/22"] });
+    const result = validateConfig(stack);
+    expect(result.ok ? [] : result.errors).toEqual([]);
   });
 });
 

@@ -63,12 +63,19 @@ describe("Multus", () => {
     for (const mount of daemon.volumeMounts!) expect(volumes.has(mount.name)).toBe(true);
   });
 
-  it("gives every container requests and a memory limit above upstream's OOM-prone 50Mi", () => {
+  it("gives every container requests and a memory limit, the daemon's above upstream's OOM-prone 50Mi", () => {
     for (const container of [...podSpec(thick).initContainers!, ...podSpec(thick).containers]) {
       expect(container.resources?.requests).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
       expect(container.resources?.limits?.memory).toEqual(expect.any(String));
     }
     expect(podSpec(thick).containers[0].resources).toEqual({ requests: { cpu: "100m", memory: "100Mi" }, limits: { memory: "300Mi" } });
+  });
+
+  it("restarts the daemons when their config changes (they read it once)", () => {
+    const hash = (logLevel: "debug" | "error") =>
+      multusObjects(multusSchema.parse({ logLevel })).daemonSet.spec.template.metadata!.annotations!["multinet/config-hash"];
+    expect(hash("debug")).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash("debug")).not.toBe(hash("error"));
   });
 
   it("takes tolerations, node selector and priority class from config", () => {
@@ -88,7 +95,12 @@ describe("Multus", () => {
     expect(spec.hostPID).toBeUndefined();
     expect(spec.initContainers![0].command).toEqual(["/install_multus", "-d", "/host/opt/cni/bin", "-t", "thin"]);
     expect(spec.containers[0].command).toEqual(["/thin_entrypoint"]);
-    expect(spec.containers[0].args).toContain("--readiness-indicator-file=/host/etc/cni/net.d/10-calico.conflist");
+    // The generated config is read on the host, so the readiness file is a host path.
+    expect(spec.containers[0].args).toEqual(expect.arrayContaining([
+      "--readiness-indicator-file=/etc/cni/net.d/10-calico.conflist",
+      "--cleanup-config-on-exit=true",
+    ]));
+    expect(spec.containers[0].args!.some((arg) => arg.startsWith("--cni-version"))).toBe(false);
     expect(spec.volumes!.map((v) => v.name)).toEqual(["cni", "cnibin"]);
   });
 });

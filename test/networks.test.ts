@@ -39,6 +39,15 @@ describe("NetworkAttachmentDefinitions", () => {
     });
   });
 
+  it("lets pods choose their addresses on a static network without addresses (ips capability)", () => {
+    expect(cniConfigFor(network({
+      name: "storage", type: "macvlan", master: "ens4f0", ipam: { type: "static", routes: [{ dst: "10.60.0.0/16", gw: "10.50.0.1" }] },
+    }))).toEqual({
+      cniVersion: "0.3.1", capabilities: { ips: true }, type: "macvlan", master: "ens4f0", mode: "bridge",
+      ipam: { type: "static", routes: [{ dst: "10.60.0.0/16", gw: "10.50.0.1" }] },
+    });
+  });
+
   it("chains sbr into a named conflist for source-based routing", () => {
     expect(cniConfigFor(network({ name: "flannel", type: "flannel", sourceBasedRouting: true }))).toEqual({
       cniVersion: "0.3.1", name: "flannel", plugins: [{ type: "flannel" }, { type: "sbr" }],

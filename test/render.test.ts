@@ -26,6 +26,7 @@ function resource(inputs: Record<string, any>, options: { type?: string; parent?
     inputs,
     parent: options.parent ?? multus,
     dependencies: [],
+    options: { retainOnDelete: false, deleteBeforeReplace: false, replaceOnChanges: [] },
   };
 }
 

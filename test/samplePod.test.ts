@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { samplePodSchema } from "../lib/config";
-import { attachmentInterfaces, networksAnnotationValue, samplePod } from "../lib/samplePod";
+import { attachmentInterfaces, attachmentsHashAnnotation, nadReference, networksAnnotationValue, samplePod } from "../lib/samplePod";
 
 describe("sample pod", () => {
   it("asks for its networks in the annotation's short form", () => {
@@ -11,15 +11,37 @@ describe("sample pod", () => {
     ], "default")).toBe("flannel,storage/storage@stor0");
   });
 
+  it("switches to the JSON form when a reference carries its own addresses", () => {
+    expect(JSON.parse(networksAnnotationValue([
+      { name: "flannel" },
+      { name: "storage", namespace: "storage", interface: "stor0", ips: ["10.50.1.5/22"] },
+    ], "default"))).toEqual([
+      { name: "flannel" },
+      { name: "storage", namespace: "storage", interface: "stor0", ips: ["10.50.1.5/22"] },
+    ]);
+  });
+
   it("names attachments net1, net2, … unless told otherwise", () => {
     expect(attachmentInterfaces([{ name: "a" }, { name: "b", interface: "data0" }, { name: "c" }])).toEqual(["net1", "data0", "net3"]);
   });
 
   it("is a named, pinned, resource-bounded pod", () => {
-    const pod = samplePod(samplePodSchema.parse({ networks: [{ name: "flannel" }] }));
+    const pod = samplePod(samplePodSchema.parse({ networks: [{ name: "flannel" }] }), ['{"type":"flannel"}']);
     expect(pod.metadata).toMatchObject({ name: "multinet-sample", namespace: "default", annotations: { "k8s.v1.cni.cncf.io/networks": "flannel" } });
     const [container] = pod.spec!.containers;
     expect(container.image).toMatch(/^docker\.io\/library\/nginx:\d+\.\d+\.\d+$/);
     expect(container.resources).toEqual({ requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } });
+  });
+
+  it("changes its attachments hash when a NAD it uses changes, so the pod is replaced", () => {
+    const config = samplePodSchema.parse({ networks: [{ name: "flannel" }] });
+    const hash = (configs: string[]) => samplePod(config, configs).metadata.annotations![attachmentsHashAnnotation];
+    expect(hash(['{"type":"flannel"}'])).toBe(hash(['{"type":"flannel"}']));
+    expect(hash(['{"type":"flannel"}'])).not.toBe(hash(['{"type":"flannel","delegate":{"hairpinMode":true}}']));
+  });
+
+  it("resolves a reference's namespace to the pod's unless given", () => {
+    expect(nadReference({ name: "flannel" }, "apps")).toBe("apps/flannel");
+    expect(nadReference({ name: "storage", namespace: "storage" }, "apps")).toBe("storage/storage");
   });
 });

@@ -67,9 +67,29 @@ describe.each(stackNames())("stack %s", (stack) => {
     const r = run(stack);
     const crd = r.get(T.crd, "network-attachment-definitions.k8s.cni.cncf.io");
     for (const nad of r.ofType(T.nad)) expect(dependsOn(nad, crd), nad.name).toBe(true);
+    const binding = (name: string) => r.get("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", name);
     const multus = r.get(T.daemonSet, "kube-system/kube-multus-ds");
-    expect(dependsOn(multus, crd)).toBe(true);
-    expect(dependsOn(multus, r.get("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "multus"))).toBe(true);
+    for (const before of [crd, binding("multus"), r.get(T.configMap, "kube-system/multus-daemon-config")]) {
+      expect(dependsOn(multus, before), before.name).toBe(true);
+    }
+    const flannel = r.get(T.daemonSet, "kube-flannel/kube-flannel-ds");
+    for (const before of [r.get(T.namespace, "kube-flannel"), binding("flannel"), r.get(T.configMap, "kube-flannel/kube-flannel-cfg")]) {
+      expect(dependsOn(flannel, before), before.name).toBe(true);
+    }
+  });
+
+  it("keeps the cluster-wide NAD CRD on destroy, and replaces the sample pod when its networks change", () => {
+    const r = run(stack);
+    expect(r.get(T.crd, "network-attachment-definitions.k8s.cni.cncf.io").options.retainOnDelete).toBe(true);
+    for (const pod of r.ofType(T.pod)) {
+      expect(pod.options).toEqual({ retainOnDelete: false, deleteBeforeReplace: true, replaceOnChanges: ["metadata.annotations"] });
+    }
+  });
+
+  it("records the preflight as a dependency of every object that changes the cluster", () => {
+    const r = run(stack);
+    const preflight = r.get("command:local:Command", "preflight-check");
+    for (const object of kubeObjects(r)) expect(dependsOn(object, preflight), object.name).toBe(true);
   });
 
   it("starts the sample pod only after Multus, Flannel and its NADs", () => {
@@ -114,7 +134,7 @@ describe("staging reproduces the manual setup", () => {
 
   it("starts an nginx pod that asks for flannel", () => {
     const pod = run("staging").get(T.pod, "default/multinet-sample");
-    expect(pod.inputs.metadata.annotations).toEqual({ "k8s.v1.cni.cncf.io/networks": "flannel" });
+    expect(pod.inputs.metadata.annotations).toEqual({ "k8s.v1.cni.cncf.io/networks": "flannel", "multinet/attachments-hash": expect.stringMatching(/^[0-9a-f]{16}$/) });
     expect(pod.inputs.spec.containers[0].image).toMatch(/^docker\.io\/library\/nginx:\d/);
   });
 
@@ -140,7 +160,7 @@ describe("dev and prod differ where their environments do", () => {
   it("prod patches the operator's Installation, not the DaemonSet", () => {
     const r = run("prod");
     expect(r.ofType(T.daemonSetPatch)).toEqual([]);
-    expect(r.get(T.installationPatch, "default").inputs.spec).toEqual({ calicoNetwork: { nodeAddressAutodetectionV4: { interface: "ens3f0" } } });
+    expect(r.get(T.installationPatch, "default").inputs.spec).toEqual({ calicoNetwork: { nodeAddressAutodetectionV4: { firstFound: false, interface: "ens3f0" } } });
   });
 
   it("prod has a jumbo-frame macvlan storage network with source-based routing and no sample pod", () => {
