@@ -411,7 +411,6 @@ export type AutodetectionMethod = NonNullable<CalicoConfig["ipv4Autodetection"]>
 export type NetworkConfig = StackConfig["networks"][number];
 export type IpamConfig = Extract<NetworkConfig, { ipam: unknown }>["ipam"];
 export type SamplePodConfig = StackConfig["samplePod"];
-export type VerificationConfig = StackConfig["verification"];
 export type ResourcesConfig = MultusConfig["resources"];
 
 // ---------------------------------------------------------------------------------------------
