@@ -1,8 +1,9 @@
 /**
  * Runs CNI configs on the reference plugins the way a container runtime (libcni) and Multus do: one
  * exec per plugin, the config on stdin, CNI_* in the environment, chained plugins fed the previous
- * result, CHECK and DEL fed the cached ADD result (CNI >= 0.4.0), DEL in reverse order. Plugins run
- * inside the node's namespace (`ip netns exec`), so all "host side" state lives there.
+ * result, CHECK and DEL fed the cached ADD result (CNI >= 0.4.0), DEL in reverse order, a failed
+ * ADD rolled back with DEL. Plugins run inside the node's namespace (`ip netns exec`), so all "host
+ * side" state lives there.
  *
  * The only changes made to a config on its way to a plugin are the ones the real stack makes too:
  * Multus names a single-plugin NAD after the NAD, the flannel plugin expands itself into a bridge
@@ -10,6 +11,7 @@
  * dir instead of /var/lib/cni.
  */
 import { randomBytes } from "node:crypto";
+import { attemptEach, withCleanupErrors } from "./cleanup";
 import { spawn } from "./exec";
 import { expandFlannel, parseSubnetEnv } from "./flannel-expansion";
 
@@ -107,11 +109,24 @@ function execPlugin(host: CniHost, pod: PodRef, ifname: string, command: Command
   return result.stdout.trim() ? (JSON.parse(result.stdout) as Json) : {};
 }
 
-/** ADD: each plugin in order, each after the first fed the previous one's result. */
+/**
+ * ADD: each plugin in order, each after the first fed the previous one's result. When a plugin
+ * fails, the ADD is rolled back as the runtime and Multus do (they DEL a network whose ADD failed):
+ * DEL of that plugin and of every plugin before it, in reverse order, all attempted, with the last
+ * result as prevResult (CNI >= 0.4.0). Then the ADD error is thrown, the DEL errors attached to it.
+ */
 export function cniAdd(host: CniHost, pod: PodRef, ifname: string, config: Json, nadName: string): Attachment {
   const { cniVersion, plugins } = pluginConfigs(config, nadName);
   let result: Json | undefined;
-  for (const plugin of plugins) result = execPlugin(host, pod, ifname, "ADD", result ? { ...plugin, prevResult: result } : plugin);
+  for (const [index, plugin] of plugins.entries()) {
+    try {
+      result = execPlugin(host, pod, ifname, "ADD", result ? { ...plugin, prevResult: result } : plugin);
+    } catch (error) {
+      const prev = result && supportsCheck(cniVersion) ? { prevResult: result } : {};
+      const ran = plugins.slice(0, index + 1).reverse();
+      throw withCleanupErrors(error, attemptEach(ran, (p) => execPlugin(host, pod, ifname, "DEL", { ...p, ...prev })));
+    }
+  }
   return { ifname, cniVersion, plugins, result: result! };
 }
 

@@ -6,22 +6,59 @@
  *   10.88.0.0/24              └─ node-b ─ eth1 ─┘  nodes 172.30.0.0/24        172.30.1.1    172.30.2.1   172.30.2.10
  *
  * Pods are namespaces too. Their eth0 comes from a ptp config standing in for Calico; their net1…
- * from NADs, with the plugins running in the node's namespace. Every name starts with
- * `mnt-<pid>-`, so a later run can remove what a crashed one left behind.
+ * from NADs, with the plugins running in the node's namespace. Every namespace and temp dir name
+ * starts with `mnt-<pid>-`, and temp dirs live only under `tempParent`, so a later run can remove
+ * what a crashed one left behind without touching anything else.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import * as ipaddr from "ipaddr.js";
 import type { NetworkConfig } from "../../lib/config";
 import { cniConfigFor } from "../../lib/networks";
+import { attempt, attemptEach, buildOrTearDown, throwCollected } from "./cleanup";
 import { cniAdd, cniCheck, cniDel, newContainerId, type Attachment, type CniHost, type PodRef } from "./cni-runtime";
 import { run } from "./exec";
+import { diffLines, readState, stateLines, type Footprint } from "./netns-state";
 import { stack } from "./stack";
 
 const namePrefix = "mnt-";
 const netnsDir = "/run/netns";
+/** The only place the suite keeps temp dirs (one per lab), and the only place leftovers are removed from. */
+export const tempParent = join(tmpdir(), "multinet-dataplane");
+
+/** The Calico stand-in's pod CIDR per node (inside the stack's Calico pool). */
+const primaryPodCidrs = ["192.168.1.0/24", "192.168.2.0/24"];
+/** The lab's own IPv4 networks: mgmt fabric, data network (nodes, pods' data subnet, client), the Calico stand-in's pod CIDRs. */
+const labCidrs = ["10.88.0.0/24", "172.30.0.0/16", ...primaryPodCidrs];
+/** Links the lab creates under its own names: the fabrics' bridges and their ports. */
+const labLinkNames = ["br0", "to-a", "to-b", "to-router"];
+
+/**
+ * What the lab could leave in a namespace it was never meant to touch: its own networks and every
+ * CIDR stack.yaml configures (ranges, static addresses, routes, the flannel network); its fabric
+ * links, the plugins' bridges (the stack's, flannel's cni0) and pod interfaces (net1…). eth0/eth1
+ * are left out: hosts have NICs by those names, and a lab eth0/eth1 would carry a lab address.
+ */
+export function labFootprint(): Footprint {
+  const stackCidrs = JSON.stringify({ networks: stack.networks, flannel: stack.flannel.network }).match(/\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2}/g) ?? [];
+  const names = new Set([...labLinkNames, "cni0", ...stack.networks.flatMap((n) => (n.type === "bridge" ? [n.bridge] : []))]);
+  return { cidrs: [...labCidrs, ...stackCidrs], isLabLink: (name) => names.has(name) || /^net\d+$/.test(name) };
+}
+
+/** The root namespace's state, as far as the lab could have changed it (netns-state.ts). */
+function rootState(): string[] {
+  return stateLines(readState(), labFootprint());
+}
+
+/** tempParent, created if needed; refused unless it is a real directory of ours (it is cleaned as root). */
+export function ensureTempParent(): string {
+  mkdirSync(tempParent, { recursive: true, mode: 0o700 });
+  const stat = lstatSync(tempParent);
+  if (!stat.isDirectory() || stat.uid !== process.getuid?.()) throw new Error(`${tempParent} is not a directory owned by this user`);
+  return tempParent;
+}
 
 export interface Node extends CniHost {
   name: string;
@@ -41,18 +78,23 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Removes namespaces and temp dirs of earlier runs whose process is gone (a crashed run). */
-export function removeLeftovers(): void {
-  const stale = (name: string) => {
-    const match = /^mnt-(\d+)-/.exec(name);
-    return match !== null && !pidAlive(Number(match[1]));
-  };
-  if (existsSync(netnsDir)) for (const name of readdirSync(netnsDir).filter(stale)) run("ip", ["netns", "del", name]);
-  for (const name of readdirSync(tmpdir()).filter(stale)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+/** True for a namespace or temp dir name of an earlier run whose process is gone (a crashed run). */
+function stale(name: string): boolean {
+  const match = /^mnt-(\d+)-/.exec(name);
+  return match !== null && !pidAlive(Number(match[1]));
 }
 
-function rootLinkNames(): string {
-  return (JSON.parse(run("ip", ["-j", "link", "show"])) as Array<{ ifname: string }>).map((l) => l.ifname).sort().join(",");
+/** Removes the namespaces, and the temp dirs under tempParent, of crashed runs; tries all, then throws what failed. */
+export function removeLeftovers(): void {
+  const namespaces = existsSync(netnsDir) ? readdirSync(netnsDir).filter(stale) : [];
+  const dirs = existsSync(tempParent) ? readdirSync(ensureTempParent()).filter(stale) : [];
+  throwCollected(
+    [
+      ...attemptEach(namespaces, (name) => run("ip", ["netns", "del", name])),
+      ...attemptEach(dirs, (name) => rmSync(join(tempParent, name), { recursive: true, force: true })),
+    ],
+    "removing leftovers of crashed runs",
+  );
 }
 
 function setSysctl(netns: string, key: string, value: string): void {
@@ -138,18 +180,11 @@ export class Pod implements PodRef {
     return first.address.split("/")[0];
   }
 
-  /** DEL of every attachment, last first (as Multus tears a pod down); the first error is rethrown after all ran. */
+  /** DEL of every attachment, last first (as Multus tears a pod down); all are attempted, then what failed is thrown. */
   detachAll(): void {
-    let firstError: unknown;
-    for (const attachment of [...this.attachments].reverse()) {
-      try {
-        cniDel(this.node, this, attachment);
-      } catch (error) {
-        firstError ??= error;
-      }
-    }
+    const errors = attemptEach([...this.attachments].reverse(), (attachment) => cniDel(this.node, this, attachment));
     this.attachments.length = 0;
-    if (firstError) throw firstError;
+    throwCollected(errors, `DEL of ${this.name}'s attachments`);
   }
 }
 
@@ -159,21 +194,23 @@ export class Lab {
   readonly nodes: Node[];
   /** A host on another subnet of the data network (172.30.2.0/24), behind the router. */
   readonly client: { netns: string; address: string };
-  private readonly prefix = `${namePrefix}${process.pid}-${randomBytes(2).toString("hex")}-`;
+  /** Starts every namespace and temp dir name of this lab: `mnt-<pid>-<random>-`. */
+  readonly prefix = `${namePrefix}${process.pid}-${randomBytes(2).toString("hex")}-`;
   private readonly namespaces: string[] = [];
   private readonly pods: Pod[] = [];
-  private readonly rootLinksBefore = rootLinkNames();
+  private readonly rootBefore = rootState();
   readonly stateDir: string;
 
   constructor() {
-    this.stateDir = mkdtempSync(join(tmpdir(), this.prefix));
+    this.stateDir = mkdtempSync(join(ensureTempParent(), this.prefix));
     this.ipamDataDir = join(this.stateDir, "ipam");
-    try {
-      [this.nodes, this.client] = this.build();
-    } catch (error) {
-      this.destroy();
-      throw error;
-    }
+    // A failed build is torn down; its error is the one thrown, the teardown's are attached to it.
+    [this.nodes, this.client] = buildOrTearDown(() => this.build(), () => this.tearDown());
+  }
+
+  /** This lab's namespaces that still exist, as listed in /run/netns. */
+  existingNamespaces(): string[] {
+    return existsSync(netnsDir) ? readdirSync(netnsDir).filter((name) => name.startsWith(this.prefix)).sort() : [];
   }
 
   private netns(suffix: string): string {
@@ -209,7 +246,7 @@ export class Lab {
         netns,
         eth1Address: `172.30.0.${11 + i}`,
         flannelSubnet,
-        primaryPodCidr: `192.168.${i + 1}.0/24`, // inside the stack's Calico pool
+        primaryPodCidr: primaryPodCidrs[i],
         subnetEnv: subnetEnv(flannelSubnet, i === 0 ? stack.flannel.ipMasq : !stack.flannel.ipMasq),
         ipamDataDir: this.ipamDataDir,
       };
@@ -245,39 +282,49 @@ export class Lab {
     return pod;
   }
 
+  /** Deletes one of the lab's namespaces; it stays listed (for the final teardown to retry) if that fails. */
+  private deleteNamespace(netns: string): void {
+    run("ip", ["netns", "del", netns]);
+    const index = this.namespaces.indexOf(netns);
+    if (index >= 0) this.namespaces.splice(index, 1);
+  }
+
+  /** CNI DEL of everything a pod has, then its namespace goes (as the runtime does); returns what failed. */
+  private podTearDown(pod: Pod): unknown[] {
+    const index = this.pods.indexOf(pod);
+    if (index >= 0) this.pods.splice(index, 1);
+    return [...attempt(() => pod.detachAll()), ...attempt(() => this.deleteNamespace(pod.netns))];
+  }
+
   /** CNI DEL of everything a pod has, then its namespace goes (as the runtime does). */
   removePod(pod: Pod): void {
-    this.pods.splice(this.pods.indexOf(pod), 1);
-    try {
-      pod.detachAll();
-    } finally {
-      run("ip", ["netns", "del", pod.netns]);
-      this.namespaces.splice(this.namespaces.indexOf(pod.netns), 1);
-    }
+    throwCollected(this.podTearDown(pod), `removing pod ${pod.name}`);
   }
 
+  /** Every pod removed, last first; all are attempted, then what failed is thrown. */
   removePods(): void {
-    let firstError: unknown;
-    for (const pod of [...this.pods].reverse()) {
-      try {
-        this.removePod(pod);
-      } catch (error) {
-        firstError ??= error;
-      }
-    }
-    if (firstError) throw firstError;
+    throwCollected([...this.pods].reverse().flatMap((pod) => this.podTearDown(pod)), "removing pods");
   }
 
-  /** Tears everything down; fails if the root namespace's links changed while the lab existed. */
+  /**
+   * Every teardown step, each attempted whatever failed before it: pods (DEL, namespace), the
+   * remaining namespaces, the temp dir, then the root namespace compared with its state before the
+   * lab existed. Returns the errors instead of throwing them.
+   */
+  private tearDown(): unknown[] {
+    return [
+      ...[...this.pods].reverse().flatMap((pod) => this.podTearDown(pod)),
+      ...attemptEach([...this.namespaces].reverse(), (netns) => this.deleteNamespace(netns)),
+      ...attempt(() => rmSync(this.stateDir, { recursive: true, force: true })),
+      ...attempt(() => {
+        const diff = diffLines(this.rootBefore, rootState());
+        if (diff.length) throw new Error(`the root namespace changed while the lab existed (- before, + after):\n${diff.join("\n")}`);
+      }),
+    ];
+  }
+
+  /** Tears everything down; throws an AggregateError of every step that failed, the root namespace check included. */
   destroy(): void {
-    try {
-      this.removePods();
-    } finally {
-      for (const netns of this.namespaces.reverse()) run("ip", ["netns", "del", netns]);
-      this.namespaces.length = 0;
-      rmSync(this.stateDir, { recursive: true, force: true });
-    }
-    const rootLinksAfter = rootLinkNames();
-    if (rootLinksAfter !== this.rootLinksBefore) throw new Error(`root namespace links changed: ${this.rootLinksBefore} -> ${rootLinksAfter}`);
+    throwCollected(this.tearDown(), "lab teardown");
   }
 }

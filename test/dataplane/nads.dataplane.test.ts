@@ -1,11 +1,14 @@
 /**
  * macvlan and bridge NADs with host-local and static IPAM yield exactly what stack.yaml configures.
  * The expectations are written out by hand from stack.yaml on purpose, independent of the code
- * under test. A route without `gw` goes via the range's gateway.
+ * under test. A route without `gw` goes via the range's gateway. A chained ADD that fails halfway is
+ * rolled back.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { cniConfigFor } from "../../lib/networks";
+import { cniAdd } from "./cni-runtime";
 import { useLab } from "./hooks";
 import { link, links, localAddresses, routeLines } from "./observe";
 import { network } from "./stack";
@@ -49,10 +52,44 @@ describe.each(cases)("the $nad NAD (CNI $cniVersion)", ({ nad, cniVersion, kind,
     expect(net1.result.ips).toEqual([expect.objectContaining({ address })]);
     if (checkError) expect(() => pod.check("net1")).toThrow(checkError);
     else pod.check("net1");
+    // host-local reserves an address with a file named after it; static IPAM keeps no state.
+    const config = network(nad);
+    const reservation = config.type !== "flannel" && config.ipam.type === "host-local" ? join(node.ipamDataDir, nad, address.split("/")[0]) : undefined;
+    if (reservation) expect(existsSync(reservation)).toBe(true);
 
     lab().removePod(pod);
     const nodeVeths = links(node.netns).filter((l) => l.kind === "veth").map((l) => l.ifname);
     expect(nodeVeths).toEqual(["eth0", "eth1"]);
-    expect(existsSync(join(node.ipamDataDir, nad, address.split("/")[0]))).toBe(false);
+    if (reservation) expect(existsSync(reservation)).toBe(false);
+  });
+});
+
+describe("a chained ADD whose second plugin fails", () => {
+  it("is rolled back as the runtime does it: DEL of the plugins that ran, last first; no interface, no reservation left", () => {
+    const node = lab().node("node-a");
+    const pod = lab().pod("rollback", node);
+    pod.attachPrimary();
+    // macvlan-hl's plugin (host-local IPAM), then a plugin this node does not have.
+    const { cniVersion, ...macvlan } = cniConfigFor(network("macvlan-hl"));
+    const conflist = { cniVersion, name: "rollback", plugins: [macvlan, { type: "no-such-plugin" }] };
+
+    let error: unknown;
+    try {
+      cniAdd(node, pod, "net1", conflist, "rollback");
+    } catch (caught) {
+      error = caught;
+    }
+    // The ADD error is the one thrown; the missing plugin's DEL failed too and is attached.
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(new RegExp(`^no-such-plugin ADD net1 in ${pod.netns}: `));
+    expect((error as Error).cause).toBeInstanceOf(AggregateError);
+    expect(((error as Error).cause as AggregateError).errors.map((e) => (e as Error).message)).toEqual([
+      expect.stringMatching(/^no-such-plugin DEL net1 /),
+    ]);
+    // macvlan's ADD did run (host-local remembers its last reservation), and its DEL undid it.
+    expect(links(pod.netns).map((l) => l.ifname)).toEqual(["lo", "eth0"]);
+    const ipamDir = readdirSync(join(node.ipamDataDir, "rollback"));
+    expect(ipamDir).toContain("last_reserved_ip.0");
+    expect(ipamDir.filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file))).toEqual([]);
   });
 });
