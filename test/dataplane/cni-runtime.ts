@@ -59,16 +59,28 @@ export function newContainerId(): string {
   return randomBytes(32).toString("hex");
 }
 
+/** Capability arguments a runtime passes; Multus passes a pod's `ips` from its networks annotation. */
+export interface CapabilityArgs {
+  ips?: string[];
+}
+
+/** As libcni does: a plugin gets `runtimeConfig.<name>` for each capability it declares and the runtime has. */
+function withRuntimeConfig(plugin: Json, args: CapabilityArgs): Json {
+  const declared = (plugin.capabilities ?? {}) as Record<string, boolean>;
+  const runtimeConfig = Object.fromEntries(Object.entries(args).filter(([name]) => declared[name]));
+  return Object.keys(runtimeConfig).length ? { ...plugin, runtimeConfig } : plugin;
+}
+
 /**
  * Splits a NAD's config into the per-plugin configs the runtime executes: a conflist's name and
  * cniVersion go into each plugin; a single plugin without a name gets the NAD's (as Multus does).
  */
-function pluginConfigs(config: Json, nadName: string): { cniVersion: string; plugins: Json[] } {
+function pluginConfigs(config: Json, nadName: string, args: CapabilityArgs): { cniVersion: string; plugins: Json[] } {
   const cniVersion = String(config.cniVersion);
-  if (Array.isArray(config.plugins)) {
-    return { cniVersion, plugins: (config.plugins as Json[]).map((plugin) => ({ ...plugin, name: config.name, cniVersion })) };
-  }
-  return { cniVersion, plugins: [{ ...config, name: config.name ?? nadName }] };
+  const plugins = Array.isArray(config.plugins)
+    ? (config.plugins as Json[]).map((plugin) => ({ ...plugin, name: config.name, cniVersion }))
+    : [{ ...config, name: config.name ?? nadName }];
+  return { cniVersion, plugins: plugins.map((plugin) => withRuntimeConfig(plugin, args)) };
 }
 
 type Command = "ADD" | "CHECK" | "DEL";
@@ -115,8 +127,8 @@ function execPlugin(host: CniHost, pod: PodRef, ifname: string, command: Command
  * DEL of that plugin and of every plugin before it, in reverse order, all attempted, with the last
  * result as prevResult (CNI >= 0.4.0). Then the ADD error is thrown, the DEL errors attached to it.
  */
-export function cniAdd(host: CniHost, pod: PodRef, ifname: string, config: Json, nadName: string): Attachment {
-  const { cniVersion, plugins } = pluginConfigs(config, nadName);
+export function cniAdd(host: CniHost, pod: PodRef, ifname: string, config: Json, nadName: string, args: CapabilityArgs = {}): Attachment {
+  const { cniVersion, plugins } = pluginConfigs(config, nadName, args);
   let result: Json | undefined;
   for (const [index, plugin] of plugins.entries()) {
     try {

@@ -18,7 +18,7 @@ import * as ipaddr from "ipaddr.js";
 import type { NetworkConfig } from "../../lib/config";
 import { cniConfigFor } from "../../lib/networks";
 import { attempt, attemptEach, buildOrTearDown, throwCollected } from "./cleanup";
-import { cniAdd, cniCheck, cniDel, newContainerId, type Attachment, type CniHost, type PodRef } from "./cni-runtime";
+import { cniAdd, cniCheck, cniDel, newContainerId, type Attachment, type CapabilityArgs, type CniHost, type PodRef } from "./cni-runtime";
 import { run } from "./exec";
 import { diffLines, readState, stateLines, type Footprint } from "./netns-state";
 import { stack } from "./stack";
@@ -152,14 +152,14 @@ export class Pod implements PodRef {
     return this.add("eth0", standIn, "calico-stand-in");
   }
 
-  /** net1, net2… from a NAD, named and configured the way Multus does it. */
-  attach(network: NetworkConfig): Attachment {
+  /** net1, net2… from a NAD, named and configured the way Multus does it; `args` as from the pod's annotation. */
+  attach(network: NetworkConfig, args: CapabilityArgs = {}): Attachment {
     const ifname = `net${this.attachments.filter((a) => a.ifname !== "eth0").length + 1}`;
-    return this.add(ifname, cniConfigFor(network), network.name);
+    return this.add(ifname, cniConfigFor(network), network.name, args);
   }
 
-  private add(ifname: string, config: Record<string, unknown>, name: string): Attachment {
-    const attachment = cniAdd(this.node, this, ifname, config, name);
+  private add(ifname: string, config: Record<string, unknown>, name: string, args: CapabilityArgs = {}): Attachment {
+    const attachment = cniAdd(this.node, this, ifname, config, name, args);
     this.attachments.push(attachment);
     return attachment;
   }

@@ -11,6 +11,7 @@ import { cniConfigFor } from "../../lib/networks";
 import { cniAdd } from "./cni-runtime";
 import { useLab } from "./hooks";
 import { link, links, localAddresses, routeLines } from "./observe";
+import { canConnect } from "./probe";
 import { network } from "./stack";
 
 const lab = useLab();
@@ -91,5 +92,28 @@ describe("a chained ADD whose second plugin fails", () => {
     const ipamDir = readdirSync(join(node.ipamDataDir, "rollback"));
     expect(ipamDir).toContain("last_reserved_ip.0");
     expect(ipamDir.filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file))).toEqual([]);
+  });
+});
+
+describe("a static NAD without addresses (pods name their own, as prod's storage network)", () => {
+  it("gives each pod the address from its annotation, on any node, and they reach each other", async () => {
+    const placements = [["ips-a", "node-a", "172.31.3.21/24"], ["ips-b", "node-b", "172.31.3.22/24"]] as const;
+    const pods = placements.map(([name, nodeName, address]) => {
+      const pod = lab().pod(name, lab().node(nodeName));
+      pod.attachPrimary();
+      // Multus hands the annotation's `ips` to plugins declaring the capability, as runtimeConfig.
+      const net1 = pod.attach(network("macvlan-ips"), { ips: [address] });
+      expect(net1.plugins[0]).toMatchObject({ capabilities: { ips: true }, runtimeConfig: { ips: [address] } });
+      expect(link(pod.netns, "net1")).toMatchObject({ kind: "macvlan", ipv4: [address] });
+      expect(routeLines(pod.netns, "net1")).toEqual(["172.16.60.0/24 via 172.31.3.254", "172.31.3.0/24"]);
+      return pod;
+    });
+    expect(await canConnect(pods[0].netns, pods[1].netns, pods[1].ip("net1"))).toBe(true);
+  });
+
+  it("refuses a pod that names no address", () => {
+    const pod = lab().pod("ips-none", lab().node("node-a"));
+    pod.attachPrimary();
+    expect(() => pod.attach(network("macvlan-ips"))).toThrow(/^macvlan ADD net1 /);
   });
 });
