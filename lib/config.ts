@@ -7,7 +7,7 @@ import { z } from "zod";
 import { cidrContains, cidrsOverlap, compareAddresses, isIp, isNetworkAddress, parseCidr, type Cidr } from "./cidr";
 import { podChoosesAddresses } from "./networks";
 import { attachmentInterfaces, nadReference } from "./samplePod";
-import { imageRepositories, versions } from "./versions";
+import { floatingImageTag, imageRepositories, versions } from "./versions";
 
 export const configNamespace = "multinet";
 
@@ -42,15 +42,20 @@ function isRegex(text: string): boolean {
   }
 }
 
-/** An image reference with an explicit tag other than `latest`, or a digest. */
+/**
+ * An image reference with a release tag (not empty, invalid or floating such as latest), or a
+ * digest; the same rule as the policy pack's imageTagProblem.
+ */
 export function imageProblem(image: string): string | undefined {
-  if (/@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
-  const lastSlash = image.lastIndexOf("/");
-  const colon = image.indexOf(":", lastSlash + 1);
-  if (colon < 0) return "has no tag; pin a release tag or a digest";
-  const tag = image.slice(colon + 1);
-  if (tag === "latest") return "is tagged 'latest'; pin a release tag or a digest";
-  if (!/^[\w][\w.-]{0,127}$/.test(tag)) return `has an invalid tag '${tag}'`;
+  const at = image.indexOf("@");
+  const name = at < 0 ? image : image.slice(0, at);
+  const colon = name.indexOf(":", name.lastIndexOf("/") + 1);
+  const tag = colon < 0 ? undefined : name.slice(colon + 1);
+  if (tag === "") return "has an empty tag; pin a release tag or a digest";
+  if (tag !== undefined && !/^\w[\w.-]{0,127}$/.test(tag)) return `has an invalid tag '${tag}'`;
+  if (at >= 0) return /@sha256:[0-9a-f]{64}$/.test(image) ? undefined : "has an invalid digest; expected @sha256:<64 hex digits>";
+  if (tag === undefined) return "has no tag; pin a release tag or a digest";
+  if (floatingImageTag.test(tag)) return `is tagged '${tag}', a floating tag; pin a release tag or a digest`;
   return undefined;
 }
 

@@ -21,3 +21,12 @@ export const imageRepositories = {
   flannel: "ghcr.io/flannel-io/flannel",
   flannelCniPlugin: "ghcr.io/flannel-io/flannel-cni-plugin",
 } as const;
+
+/**
+ * A tag that names a moving target rather than a release: a floating word (`latest`, `snapshot`,
+ * `main`, `stable`, …) alone or with variant words (`latest-thick`, `snapshot-thick`,
+ * `stable-alpine`), and no digit. A dated or versioned build (`snapshot-20250101`, `v4.2.4-thick`) is
+ * not floating. Case-insensitive. The policy pack keeps an identical copy (policy/rules.ts, which
+ * imports nothing outside policy/); test/policy.test.ts keeps the two equal.
+ */
+export const floatingImageTag = /^(?!.*\d)(?:.*[-_.])?(?:latest|snapshot|nightly|edge|canary|main|mainline|master|trunk|head|dev|devel|develop|stable|unstable|testing|rolling)(?:[-_.].*)?$/i;

@@ -33,7 +33,7 @@ function policy(name: string, enforcementLevel: EnforcementLevel, rule: Rule, te
 
 export const policies: ResourceValidationPolicy[] = [
   policy("multinet-image-tags", "mandatory", imageTagViolations, {
-    description: "Every container image has a release tag other than latest, or a digest.",
+    description: "Every container image is pinned: a release tag (not a floating one such as latest, snapshot or main) or a digest.",
     remediationSteps: "Pin the version in lib/versions.ts or the stack's `version`/`image` key.",
   }),
   policy("multinet-container-resources", "mandatory", resourceViolations, {
@@ -41,11 +41,11 @@ export const policies: ResourceValidationPolicy[] = [
     remediationSteps: "Set resources in the builder, or the stack's `resources` key.",
   }),
   policy("multinet-host-access", "mandatory", hostAccessViolations, {
-    description: "Only the Multus and Flannel DaemonSets run privileged or in the host's network, PID or IPC namespace.",
+    description: "Only the Multus DaemonSet runs privileged or in the host's PID namespace; only it and the Flannel DaemonSet use the host's network; nothing uses the host's IPC namespace.",
     remediationSteps: "Drop privileged/hostNetwork/hostPID/hostIPC; grant capabilities instead if the container needs some.",
   }),
   policy("multinet-nad-config", "mandatory", nadConfigViolations, {
-    description: "Every NetworkAttachmentDefinition's spec.config is JSON with a cniVersion and a plugin type.",
+    description: "Every NetworkAttachmentDefinition's spec.config is JSON with a known cniVersion and a plugin type, and a name if it is a plugin list.",
     remediationSteps: "Build NAD configs from the typed CNI model (lib/networks.ts), never by hand.",
   }),
   policy("multinet-image-digests", "advisory", imageDigestViolations, {

@@ -85,17 +85,39 @@ export function isPinnedByDigest(image: string): boolean {
   return digestPattern.test(image);
 }
 
-/** Why an image reference is not pinned to a release: no tag, or `latest`. Undefined when it is. */
+/**
+ * A tag that names a moving target rather than a release: a floating word (`latest`, `snapshot`,
+ * `main`, `stable`, …) alone or with variant words (`latest-thick`, `snapshot-thick`,
+ * `stable-alpine`), and no digit. A dated or versioned build (`snapshot-20250101`, `v4.2.4-thick`)
+ * is not floating. Case-insensitive.
+ *
+ * The same expression as `floatingImageTag` in lib/versions.ts, for the program's own checks; a test
+ * keeps the two equal. Copied, not imported: the pack imports nothing outside policy/, so it also runs
+ * when published on its own (`pulumi policy publish` packs only this directory).
+ */
+export const floatingImageTag = /^(?!.*\d)(?:.*[-_.])?(?:latest|snapshot|nightly|edge|canary|main|mainline|master|trunk|head|dev|devel|develop|stable|unstable|testing|rolling)(?:[-_.].*)?$/i;
+
+/** A valid tag: up to 128 characters, letters, digits, `_`, `.` and `-`, not starting with `.` or `-`. */
+const tagPattern = /^\w[\w.-]{0,127}$/;
+
+/** Why an image reference is not pinned to a release: no tag, an empty, invalid or floating tag. Undefined when it is. */
 export function imageTagProblem(image: string): string | undefined {
-  if (image.includes("@")) return isPinnedByDigest(image) ? undefined : "has an invalid digest; expected @sha256:<64 hex digits>";
+  const at = image.indexOf("@");
+  const name = at < 0 ? image : image.slice(0, at);
   // The tag follows the last ':' after the last '/', so a registry port (host:5000/repo) is no tag.
-  const tagStart = image.indexOf(":", image.lastIndexOf("/") + 1);
-  if (tagStart < 0) return "has no tag (it would pull latest); pin a release tag or a digest";
-  if (image.slice(tagStart + 1) === "latest") return "is tagged latest; pin a release tag or a digest";
+  const tagStart = name.indexOf(":", name.lastIndexOf("/") + 1);
+  const tag = tagStart < 0 ? undefined : name.slice(tagStart + 1);
+  if (tag !== undefined && !tagPattern.test(tag)) {
+    return tag === "" ? "has an empty tag; pin a release tag or a digest" : `has an invalid tag "${tag}"`;
+  }
+  // A digest pins the image whatever the tag says.
+  if (at >= 0) return isPinnedByDigest(image) ? undefined : "has an invalid digest; expected @sha256:<64 hex digits>";
+  if (tag === undefined) return "has no tag (it would pull latest); pin a release tag or a digest";
+  if (floatingImageTag.test(tag)) return `is tagged ${tag}, a floating tag; pin a release tag or a digest`;
   return undefined;
 }
 
-/** Mandatory: every image has a release tag other than latest, or a digest. */
+/** Mandatory: every image has a release tag (not a floating one such as latest), or a digest. */
 export const imageTagViolations: Rule = (object, context = {}) => containersOf(object).flatMap(({ label, container }) => {
   // A patch may leave a container's image to the object it patches.
   if (container.image === undefined && context.patch) return [];
@@ -134,34 +156,59 @@ export const resourceViolations: Rule = (object, context = {}) => {
 // Host access
 // ---------------------------------------------------------------------------------------------
 
+/** What a pod may take from its node: privileged containers, or one of the host's namespaces. */
+export type HostAccess = "privileged" | "hostNetwork" | "hostPID" | "hostIPC";
+
 /**
- * The workloads that need the host: Multus (privileged, host network and PID namespace: it moves
- * interfaces into pod network namespaces) and flanneld (host network: it programs the node's routes
- * and VXLAN device). Matched by kind, name and multinet's component label.
+ * The workloads that need the host, and exactly what each may take. Multus is privileged and shares the
+ * host's network and PID namespaces (it moves interfaces into pods' network namespaces). flanneld shares
+ * only the host's network namespace: it programs the node's routes and VXLAN device with the NET_ADMIN
+ * and NET_RAW capabilities, not as a privileged container. Neither gets hostIPC.
+ * Matched by kind, name and multinet's component label, on a namespaced object (the namespace itself is
+ * stack config).
  */
-export const hostAccessAllowed: ReadonlyArray<{ kind: string; name: string; component: string }> = [
-  { kind: "DaemonSet", name: "kube-multus-ds", component: "multus" },
-  { kind: "DaemonSet", name: "kube-flannel-ds", component: "flannel" },
+export const hostAccessAllowed: ReadonlyArray<{ kind: string; name: string; component: string; grants: readonly HostAccess[] }> = [
+  { kind: "DaemonSet", name: "kube-multus-ds", component: "multus", grants: ["privileged", "hostNetwork", "hostPID"] },
+  { kind: "DaemonSet", name: "kube-flannel-ds", component: "flannel", grants: ["hostNetwork"] },
 ];
 
-export function isHostAccessAllowed(object: KubeObject): boolean {
-  const labels = isObject(object.metadata?.labels) ? object.metadata.labels : {};
-  return hostAccessAllowed.some((allowed) => object.kind === allowed.kind && object.metadata?.name === allowed.name
+/** The host access the object may use: its entry's grants in hostAccessAllowed, or none. */
+export function hostAccessGranted(object: KubeObject): readonly HostAccess[] {
+  const metadata = object.metadata ?? {};
+  const labels = isObject(metadata.labels) ? metadata.labels : {};
+  if (!nonEmptyString(metadata.namespace)) return [];
+  const entry = hostAccessAllowed.find((allowed) => object.kind === allowed.kind && metadata.name === allowed.name
     && labels["app.kubernetes.io/component"] === allowed.component);
+  return entry?.grants ?? [];
 }
 
-/** Mandatory: privileged containers and host namespaces only in the Multus and Flannel DaemonSets. */
-export const hostAccessViolations: Rule = (object) => {
+/** The host access the object's pod spec uses; `privileged` once per privileged container. */
+export function hostAccessUsed(object: KubeObject): Array<{ access: HostAccess; what: string }> {
   const spec = podSpecOf(object);
-  if (!spec || isHostAccessAllowed(object)) return [];
-  const hostNamespaces = (["hostNetwork", "hostPID", "hostIPC"] as const).filter((field) => spec[field] === true);
-  const privileged = containersOf(object).filter(({ container }) =>
-    isObject(container.securityContext) && container.securityContext.privileged === true);
-  const allowedNames = hostAccessAllowed.map((a) => `${a.kind} ${a.name}`).join(" and ");
+  if (!spec) return [];
   return [
-    ...hostNamespaces.map((field) => `${describeObject(object)}: ${field} is true; only ${allowedNames} may use the host's namespaces`),
-    ...privileged.map(({ label }) => `${describeObject(object)}: ${label} is privileged; only ${allowedNames} may run privileged containers`),
+    ...(["hostNetwork", "hostPID", "hostIPC"] as const).filter((field) => spec[field] === true)
+      .map((field) => ({ access: field, what: `${field} is true` })),
+    ...containersOf(object).filter(({ container }) => isObject(container.securityContext) && container.securityContext.privileged === true)
+      .map(({ label }) => ({ access: "privileged" as const, what: `${label} is privileged` })),
   ];
+}
+
+/** Who may use a kind of host access, for messages: `only DaemonSet kube-multus-ds may …`. */
+function whoMay(access: HostAccess): string {
+  const verb = access === "privileged" ? "run privileged containers" : `use ${access}`;
+  const names = hostAccessAllowed.filter((a) => a.grants.includes(access)).map((a) => `${a.kind} ${a.name}`);
+  return names.length ? `only ${names.join(" and ")} may ${verb}` : `nothing multinet deploys may ${verb}`;
+}
+
+/**
+ * Mandatory: privileged containers and host namespaces only where hostAccessAllowed grants them:
+ * privileged, hostNetwork and hostPID for Multus, hostNetwork for Flannel, hostIPC for nobody.
+ */
+export const hostAccessViolations: Rule = (object) => {
+  const granted = hostAccessGranted(object);
+  return hostAccessUsed(object).filter(({ access }) => !granted.includes(access))
+    .map(({ access, what }) => `${describeObject(object)}: ${what}; ${whoMay(access)}`);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +219,13 @@ export function isNetworkAttachmentDefinition(object: KubeObject): boolean {
   return object.kind === "NetworkAttachmentDefinition" && typeof object.apiVersion === "string" && object.apiVersion.startsWith("k8s.cni.cncf.io/");
 }
 
-/** What is wrong with a CNI config text: JSON, a cniVersion, and a plugin type (each plugin's, for a conflist). */
+/** The CNI spec versions libcni accepts in a config (containernetworking/cni's version.All). */
+export const cniVersions: readonly string[] = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
+
+/**
+ * What is wrong with a CNI config text: JSON; a cniVersion libcni knows; a plugin type (each plugin's,
+ * for a conflist); and, for a conflist, a name (libcni refuses a list without one).
+ */
 export function cniConfigProblems(text: string): string[] {
   let config: unknown;
   try {
@@ -181,9 +234,14 @@ export function cniConfigProblems(text: string): string[] {
     return [`is not valid JSON (${(error as Error).message})`];
   }
   if (!isObject(config)) return ["is not a JSON object"];
-  const problems = nonEmptyString(config.cniVersion) ? [] : ["has no cniVersion"];
+  const problems: string[] = [];
+  if (config.cniVersion === undefined || config.cniVersion === "") problems.push("has no cniVersion");
+  else if (typeof config.cniVersion !== "string" || !cniVersions.includes(config.cniVersion)) {
+    problems.push(`has cniVersion ${JSON.stringify(config.cniVersion)}; supported: ${cniVersions.join(", ")}`);
+  }
   if (!("plugins" in config)) return nonEmptyString(config.type) ? problems : [...problems, "has no type"];
-  // A conflist: the plugins carry the types.
+  // A conflist: the plugins carry the types, the list its name.
+  if (!nonEmptyString(config.name)) problems.push("is a plugin list (conflist) without a name");
   if (!Array.isArray(config.plugins) || config.plugins.length === 0) return [...problems, "has an empty or invalid plugins list"];
   config.plugins.forEach((plugin: unknown, i: number) => {
     if (!isObject(plugin) || !nonEmptyString(plugin.type)) problems.push(`has no type in plugins[${i}]`);
@@ -191,7 +249,7 @@ export function cniConfigProblems(text: string): string[] {
   return problems;
 }
 
-/** Mandatory: every NAD's spec.config is a valid CNI config (JSON with cniVersion and type). */
+/** Mandatory: every NAD's spec.config is a valid CNI config (JSON, a known cniVersion, a type; a conflist's name). */
 export const nadConfigViolations: Rule = (object, context = {}) => {
   if (!isNetworkAttachmentDefinition(object)) return [];
   const config = isObject(object.spec) ? object.spec.config : undefined;

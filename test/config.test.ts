@@ -169,9 +169,15 @@ describe("value rules", () => {
 
   it("accept pinned images and digests only", () => {
     expect(imageProblem("docker.io/library/nginx:1.29.3")).toBeUndefined();
+    expect(imageProblem("ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.4-thick")).toBeUndefined();
     expect(imageProblem(`nginx@sha256:${"a".repeat(64)}`)).toBeUndefined();
     expect(imageProblem("localhost:5000/nginx")).toMatch(/no tag/);
     expect(imageProblem("nginx:latest")).toMatch(/latest/);
+    expect(imageProblem("nginx:")).toMatch(/empty tag/);
+    expect(imageProblem("multus:snapshot-thick")).toMatch(/'snapshot-thick', a floating tag/);
+    expect(imageProblem("multus:latest-thick")).toMatch(/floating tag/);
+    expect(imageProblem("nginx:stable-alpine")).toMatch(/floating tag/);
+    expect(imageProblem("nginx@sha256:bad")).toMatch(/invalid digest/);
   });
 });
 

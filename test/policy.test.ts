@@ -17,9 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { kubernetesObject, policies } from "../policy/policies";
 import {
-  cniConfigProblems, containersOf, hostAccessAllowed, imageTagProblem, isHostAccessAllowed, isPinnedByDigest, podSpecOf,
-  type KubeObject,
+  cniConfigProblems, cniVersions, containersOf, floatingImageTag, hostAccessAllowed, hostAccessGranted, hostAccessUsed, imageTagProblem,
+  isPinnedByDigest, podSpecOf, type KubeObject,
 } from "../policy/rules";
+import { floatingImageTag as configFloatingImageTag } from "../lib/versions";
 import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/stackFile";
 import { runProgram, type RegisteredResource } from "./helpers/mockProgram";
 
@@ -84,14 +85,14 @@ describe.each(stackNames())("stack %s", (stack) => {
     expect(advisories.map((f) => f.policy)).toEqual(images.filter((i) => !isPinnedByDigest(i)).map(() => "multinet-image-digests"));
   });
 
-  it("uses the host only in the Multus and Flannel DaemonSets, which the policy recognizes", () => {
-    const hostUsers = objects().filter((r) => {
-      const spec = podSpecOf(r.inputs);
-      return spec?.hostNetwork === true || containersOf(r.inputs).some(({ container }) => (container.securityContext as any)?.privileged);
-    });
-    expect(hostUsers.map((r) => r.inputs.metadata.name).sort()).toEqual(
-      objects().filter((r) => r.type === "kubernetes:apps/v1:DaemonSet").map((r) => r.inputs.metadata.name).sort());
-    for (const r of hostUsers) expect(isHostAccessAllowed(r.inputs), r.name).toBe(true);
+  it("uses the host only in the Multus and Flannel DaemonSets, each exactly as the policy grants it", () => {
+    const used = Object.fromEntries(objects().map((r) => [r.inputs.metadata.name, [...new Set(hostAccessUsed(r.inputs).map((u) => u.access))].sort()])
+      .filter(([, access]) => access.length > 0));
+    // Not only allowed: the grants are no wider than what the DaemonSets use.
+    expect(used).toEqual({ "kube-multus-ds": ["hostNetwork", "hostPID", "privileged"], "kube-flannel-ds": ["hostNetwork"] });
+    for (const r of objects().filter((o) => o.inputs.metadata.name in used)) {
+      expect([...hostAccessGranted(r.inputs)].sort(), r.name).toEqual(used[r.inputs.metadata.name]);
+    }
   });
 
   it("declares NADs whose configs the policy accepts", () => {
@@ -128,6 +129,18 @@ function nad(config: unknown, name = "net"): Resource {
 }
 
 const multusLabels = { "app.kubernetes.io/part-of": "multinet", "app.kubernetes.io/component": "multus" };
+const flannelLabels = { "app.kubernetes.io/part-of": "multinet", "app.kubernetes.io/component": "flannel" };
+/** The Multus DaemonSet as multinet builds it: privileged, host network and PID. */
+const multus = (spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}) => workload("DaemonSet", {
+  hostNetwork: true, hostPID: true, containers: [container({ image: `multus@${digest}`, securityContext: { privileged: true } })], ...spec,
+}, { name: "kube-multus-ds", labels: multusLabels, ...metadata });
+/** The Flannel DaemonSet as multinet builds it: host network, NET_ADMIN and NET_RAW, not privileged. */
+const flannel = (spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = {}) => workload("DaemonSet", {
+  hostNetwork: true,
+  containers: [container({ image: `flannel@${digest}`, securityContext: { privileged: false, capabilities: { add: ["NET_ADMIN", "NET_RAW"] } } })],
+  ...spec,
+}, { name: "kube-flannel-ds", namespace: "kube-flannel", labels: flannelLabels, ...metadata });
+const privilegedContainer = container({ image: `x@${digest}`, securityContext: { privileged: true } });
 const calicoPatch = (containerFields: Record<string, unknown>): Resource => ({
   type: "kubernetes:apps/v1:DaemonSetPatch",
   name: "kube-system/calico-node",
@@ -138,6 +151,10 @@ describe("crafted violations", () => {
   it.each<[string, Resource, string, string]>([
     ["an image tagged latest", pod({ containers: [container({ image: "nginx:latest" })] }), "multinet-image-tags", 'Pod default/sample: container app image "nginx:latest" is tagged latest'],
     ["an untagged image", pod({ containers: [container({ image: "docker.io/library/nginx" })] }), "multinet-image-tags", "has no tag"],
+    ["an empty tag", pod({ containers: [container({ image: "nginx:" })] }), "multinet-image-tags", 'image "nginx:" has an empty tag'],
+    ["Multus's floating thick tag", pod({ containers: [container({ image: "ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot-thick" })] }), "multinet-image-tags", "is tagged snapshot-thick, a floating tag"],
+    ["a latest variant", pod({ containers: [container({ image: "ghcr.io/k8snetworkplumbingwg/multus-cni:latest-thick" })] }), "multinet-image-tags", "is tagged latest-thick, a floating tag"],
+    ["a branch tag", pod({ containers: [container({ image: "registry.example.com:5000/flannel:main" })] }), "multinet-image-tags", "is tagged main, a floating tag"],
     ["an untagged image from a registry with a port", pod({ containers: [container({ image: "registry.example.com:5000/nginx" })] }), "multinet-image-tags", "has no tag"],
     ["a container without an image", pod({ containers: [container({ image: undefined })] }), "multinet-image-tags", "container app has no image"],
     ["an init container tagged latest", workload("DaemonSet", { initContainers: [container({ name: "init", image: "busybox:latest" })] }), "multinet-image-tags", "init container init image"],
@@ -152,12 +169,23 @@ describe("crafted violations", () => {
     ["Multus's name without its component label", workload("DaemonSet", { hostPID: true }, { name: "kube-multus-ds" }), "multinet-host-access", "DaemonSet kube-system/kube-multus-ds: hostPID is true"],
     ["Multus's name and labels on a Deployment", workload("Deployment", { hostNetwork: true }, { name: "kube-multus-ds", labels: multusLabels }), "multinet-host-access", "hostNetwork is true"],
     ["a patch that makes calico-node privileged", calicoPatch({ securityContext: { privileged: true } }), "multinet-host-access", "container calico-node is privileged"],
+    ["a privileged container in the Flannel DaemonSet", flannel({ containers: [privilegedContainer] }), "multinet-host-access", "DaemonSet kube-flannel/kube-flannel-ds: container app is privileged; only DaemonSet kube-multus-ds may run privileged containers"],
+    ["a privileged init container in the Flannel DaemonSet", flannel({ initContainers: [{ ...privilegedContainer, name: "init" }] }), "multinet-host-access", "init container init is privileged"],
+    ["the Flannel DaemonSet in the host's PID namespace", flannel({ hostPID: true }), "multinet-host-access", "DaemonSet kube-flannel/kube-flannel-ds: hostPID is true; only DaemonSet kube-multus-ds may use hostPID"],
+    ["the Flannel DaemonSet in the host's IPC namespace", flannel({ hostIPC: true }), "multinet-host-access", "hostIPC is true; nothing multinet deploys may use hostIPC"],
+    ["the Multus DaemonSet in the host's IPC namespace", multus({ hostIPC: true }), "multinet-host-access", "DaemonSet kube-system/kube-multus-ds: hostIPC is true; nothing multinet deploys may use hostIPC"],
+    ["the Flannel DaemonSet without a namespace", flannel({}, { namespace: "" }), "multinet-host-access", "hostNetwork is true"],
     ["a NAD config that is not JSON", nad("{cniVersion: 0.3.1}"), "multinet-nad-config", "NetworkAttachmentDefinition default/net: spec.config is not valid JSON"],
     ["a NAD config that is a list", nad([]), "multinet-nad-config", "spec.config is not a JSON object"],
     ["a NAD config without cniVersion", nad({ type: "flannel" }), "multinet-nad-config", "spec.config has no cniVersion"],
     ["a NAD config without type", nad({ cniVersion: "0.3.1", name: "x" }), "multinet-nad-config", "spec.config has no type"],
     ["a conflist plugin without type", nad({ cniVersion: "0.3.1", name: "x", plugins: [{ type: "macvlan" }, { table: 100 }] }), "multinet-nad-config", "spec.config has no type in plugins[1]"],
     ["a conflist without plugins", nad({ cniVersion: "0.3.1", name: "x", plugins: [] }), "multinet-nad-config", "has an empty or invalid plugins list"],
+    ["a conflist without a name", nad({ cniVersion: "1.0.0", plugins: [{ type: "macvlan", master: "eth1" }, { type: "sbr" }] }), "multinet-nad-config", "NetworkAttachmentDefinition default/net: spec.config is a plugin list (conflist) without a name"],
+    ["a conflist with an empty name", nad({ cniVersion: "1.0.0", name: "", plugins: [{ type: "macvlan" }] }), "multinet-nad-config", "without a name"],
+    ["a NAD config with an unknown cniVersion", nad({ cniVersion: "0.5.0", type: "macvlan" }), "multinet-nad-config", 'spec.config has cniVersion "0.5.0"; supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0'],
+    ["a conflist with an unknown cniVersion", nad({ cniVersion: "1.2.0", name: "x", plugins: [{ type: "macvlan" }] }), "multinet-nad-config", 'has cniVersion "1.2.0"'],
+    ["a NAD config with a numeric cniVersion", nad({ cniVersion: 1, type: "macvlan" }), "multinet-nad-config", "has cniVersion 1; supported"],
     ["a NAD without spec.config", nad(undefined), "multinet-nad-config", "spec.config is missing"],
   ])("%s fails exactly the mandatory policy that forbids it", async (_, resource, policy, message) => {
     const failures = mandatory(await validate(resource));
@@ -168,7 +196,12 @@ describe("crafted violations", () => {
   it.each<[string, Resource]>([
     ["images pinned by digest", pod({ containers: [container({ image: `docker.io/library/nginx@${digest}` }), container({ name: "b", image: `nginx:1.29.3@${digest}` })] })],
     ["a calico-node patch that only sets env", calicoPatch({ env: [{ name: "IP_AUTODETECTION_METHOD", value: "interface=eth0" }] })],
-    ["the Multus DaemonSet on the host", workload("DaemonSet", { hostNetwork: true, hostPID: true, containers: [container({ image: `multus@${digest}`, securityContext: { privileged: true } })] }, { name: "kube-multus-ds", labels: multusLabels })],
+    ["the Multus DaemonSet on the host", multus()],
+    ["the Multus DaemonSet in another namespace", multus({}, { namespace: "multus-system" })],
+    ["the Flannel DaemonSet on the host network, with NET_ADMIN and NET_RAW", flannel()],
+    ["a tag that names a build, not a branch", pod({ containers: [container({ image: `registry.example.com:5000/multus:snapshot-20250101@${digest}` }), container({ name: "b", image: `flannel:main-3f2a9c1@${digest}` })] })],
+    ["a floating tag pinned by digest", pod({ containers: [container({ image: `nginx:stable@${digest}` })] })],
+    ["a NAD config of CNI 0.1.0", nad({ cniVersion: "0.1.0", type: "bridge" })],
     ["a valid conflist", nad({ cniVersion: "1.0.0", name: "storage", plugins: [{ type: "macvlan", master: "eth1" }, { type: "sbr" }] })],
     ["numeric quantities", pod({ containers: [container({ image: `nginx@${digest}`, resources: { requests: { cpu: 1, memory: 1048576 }, limits: { memory: 2097152 } } })] })],
     ["a ConfigMap", { type: "kubernetes:core/v1:ConfigMap", name: "default/x", inputs: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: {} } }],
@@ -176,6 +209,17 @@ describe("crafted violations", () => {
     ["a YAML component without an object", { type: "kubernetes:yaml/v2:ConfigGroup", name: "x", inputs: { files: ["x.yaml"] } }],
   ])("%s passes every policy, advisory ones included", async (_, resource) => {
     expect(await validate(resource)).toEqual([]);
+  });
+
+  it.each<[string, Resource, string]>([
+    ["without a namespace", multus({}, { namespace: undefined }), "DaemonSet kube-multus-ds"],
+    ["with Flannel's component label", multus({}, { labels: flannelLabels }), "DaemonSet kube-system/kube-multus-ds"],
+  ])("judges the Multus DaemonSet %s like any other workload: every host access is a violation", async (_, resource, object) => {
+    expect(mandatory(await validate(resource)).map((f) => `${f.policy}: ${f.message}`)).toEqual([
+      `multinet-host-access: ${object}: hostNetwork is true; only DaemonSet kube-multus-ds and DaemonSet kube-flannel-ds may use hostNetwork`,
+      `multinet-host-access: ${object}: hostPID is true; only DaemonSet kube-multus-ds may use hostPID`,
+      `multinet-host-access: ${object}: container app is privileged; only DaemonSet kube-multus-ds may run privileged containers`,
+    ]);
   });
 
   it("flags a tag-pinned image as advisory only", async () => {
@@ -193,11 +237,50 @@ describe("the rules' helpers", () => {
     [`nginx@${digest}`, undefined],
     ["nginx", "has no tag (it would pull latest); pin a release tag or a digest"],
     ["localhost:5000/nginx", "has no tag (it would pull latest); pin a release tag or a digest"],
-    ["nginx:latest", "is tagged latest; pin a release tag or a digest"],
+    ["nginx:latest", "is tagged latest, a floating tag; pin a release tag or a digest"],
+    ["nginx:", "has an empty tag; pin a release tag or a digest"],
+    ["registry.example.com:5000/nginx:", "has an empty tag; pin a release tag or a digest"],
+    [`nginx:@${digest}`, "has an empty tag; pin a release tag or a digest"],
+    ["nginx:-1", 'has an invalid tag "-1"'],
+    ["nginx:1.29.3:x", 'has an invalid tag "1.29.3:x"'],
+    ["multus-cni:v4.2.4-thick", undefined],
+    ["flannel-cni-plugin:v1.9.1-flannel3", undefined],
+    ["multus-cni:snapshot-20250101", undefined],
+    ["flannel:main-3f2a9c1", undefined],
+    ["nginx:1.29-stable", undefined],
+    ["app:maintenance", undefined],
     [`nginx:1.29.3@${digest}`, undefined],
     [`nginx@sha256:${"0".repeat(63)}`, "has an invalid digest; expected @sha256:<64 hex digits>"],
   ])("imageTagProblem(%s)", (image, problem) => {
     expect(imageTagProblem(image)).toBe(problem);
+  });
+
+  it.each([
+    "latest", "LATEST", "latest-thick", "thick-latest", "snapshot", "snapshot-thick", "main", "master", "mainline", "stable", "stable-alpine",
+    "edge", "nightly", "canary", "dev", "develop", "head", "trunk", "testing", "unstable", "rolling", "latest_thick",
+  ])("treats the floating tag %s as a floating tag", (tag) => {
+    expect(imageTagProblem(`ghcr.io/example/app:${tag}`)).toBe(`is tagged ${tag}, a floating tag; pin a release tag or a digest`);
+  });
+
+  it("judges floating tags by the same expression as the stack config validation (lib/versions.ts)", () => {
+    // The pack imports nothing outside policy/, so it holds a copy; this keeps the copy exact.
+    expect(floatingImageTag.source).toBe(configFloatingImageTag.source);
+    expect(floatingImageTag.flags).toBe(configFloatingImageTag.flags);
+  });
+
+  it("accepts exactly the CNI versions libcni knows, in a plugin config and a conflist alike", () => {
+    expect(cniVersions).toEqual(["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]);
+    for (const cniVersion of cniVersions) {
+      expect(cniConfigProblems(JSON.stringify({ cniVersion, type: "bridge" })), cniVersion).toEqual([]);
+      expect(cniConfigProblems(JSON.stringify({ cniVersion, name: "n", plugins: [{ type: "bridge" }] })), cniVersion).toEqual([]);
+    }
+    for (const cniVersion of ["0.3", "1.0", "v1.0.0", "2.0.0", " 1.0.0"]) {
+      expect(cniConfigProblems(JSON.stringify({ cniVersion, type: "bridge" })), cniVersion).toEqual([expect.stringContaining("has cniVersion")]);
+    }
+  });
+
+  it("names every problem of a conflist at once", () => {
+    expect(cniConfigProblems(JSON.stringify({ plugins: [{}] }))).toEqual(["has no cniVersion", "is a plugin list (conflist) without a name", "has no type in plugins[0]"]);
   });
 
   it("finds the pod spec of every workload kind, and none elsewhere", () => {
@@ -221,8 +304,21 @@ describe("the rules' helpers", () => {
     expect(kubernetesObject({ type: "kubernetes:helm.sh/v4:Chart", props: { chart: "x" } })).toBeUndefined();
   });
 
-  it("allows the host to the Multus and Flannel DaemonSets only", () => {
-    expect(hostAccessAllowed.map((a) => `${a.kind}/${a.name}/${a.component}`)).toEqual(["DaemonSet/kube-multus-ds/multus", "DaemonSet/kube-flannel-ds/flannel"]);
+  it("allows the host to the Multus and Flannel DaemonSets only, and never hostIPC", () => {
+    expect(hostAccessAllowed.map((a) => `${a.kind}/${a.name}/${a.component}: ${a.grants.join(", ")}`)).toEqual([
+      "DaemonSet/kube-multus-ds/multus: privileged, hostNetwork, hostPID",
+      "DaemonSet/kube-flannel-ds/flannel: hostNetwork",
+    ]);
+  });
+
+  it("grants host access by kind, name, component label and a namespace, whichever namespace it is", () => {
+    expect(hostAccessGranted(multus().inputs)).toEqual(["privileged", "hostNetwork", "hostPID"]);
+    expect(hostAccessGranted(multus({}, { namespace: "multus" }).inputs)).toEqual(["privileged", "hostNetwork", "hostPID"]);
+    expect(hostAccessGranted(flannel().inputs)).toEqual(["hostNetwork"]);
+    expect(hostAccessGranted(multus({}, { namespace: undefined }).inputs)).toEqual([]);
+    expect(hostAccessGranted(multus({}, { labels: { "app.kubernetes.io/component": "multus-x" } }).inputs)).toEqual([]);
+    expect(hostAccessGranted(flannel({}, { name: "kube-flannel" }).inputs)).toEqual([]);
+    expect(hostAccessGranted(workload("Deployment", {}, { name: "kube-flannel-ds", labels: flannelLabels }).inputs)).toEqual([]);
   });
 });
 
@@ -316,7 +412,7 @@ describe("the policy pack", () => {
     it("reports a crafted violation as mandatory", async () => {
       expect(await analyze(pod({ hostNetwork: true, containers: [container({ image: `nginx:latest` })] }))).toEqual([
         // Pulumi prints the policy's description, then the violation.
-        { policy: "multinet-image-tags", level: EnforcementLevel.MANDATORY, message: `${policies[0].description}\nPod default/sample: container app image "nginx:latest" is tagged latest; pin a release tag or a digest` },
+        { policy: "multinet-image-tags", level: EnforcementLevel.MANDATORY, message: `${policies[0].description}\nPod default/sample: container app image "nginx:latest" is tagged latest, a floating tag; pin a release tag or a digest` },
         { policy: "multinet-host-access", level: EnforcementLevel.MANDATORY, message: expect.stringContaining("hostNetwork is true") },
         { policy: "multinet-image-digests", level: EnforcementLevel.ADVISORY, message: expect.stringContaining("is not pinned by digest") },
       ]);

