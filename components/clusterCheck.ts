@@ -1,14 +1,17 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { formatConfigErrors, validateConfig, type StackConfig } from "../lib/config";
+import type { StackConfig } from "../lib/config";
 import { verifyCommandLine } from "../lib/verify/command";
 import { parseReport, type Report, type ReportKind } from "../lib/verify/findings";
-import { publicConfig } from "../lib/verify/stackConfig";
+import { configEnvVar, publicConfig } from "../lib/verify/stackConfig";
 
 export interface ClusterCheckArgs {
-  /** The stack whose file (stacks/Pulumi.<stack>.yaml) scripts/verify.ts reads. */
+  /** The stack's name, for the report. */
   stack: string;
-  /** The validated stack config; any change to it (secrets left out) runs the check again. */
+  /**
+   * The validated stack config (validateConfig's output): handed to scripts/verify.ts as it is, so it
+   * checks what Pulumi deploys; any change to it (secrets left out) runs the check again.
+   */
   config: StackConfig;
   /** `kubernetes:context` of the stack, if set: a change runs the check again. */
   kubeContext?: string;
@@ -28,12 +31,14 @@ export abstract class ClusterCheck extends pulumi.ComponentResource {
     extraTriggers: pulumi.Input<string | undefined>[], opts?: pulumi.ComponentResourceOptions,
   ) {
     super(type, name, {}, opts);
-    const result = validateConfig(args.config as unknown as Record<string, unknown>);
-    if (!result.ok) throw new pulumi.ResourceError(formatConfigErrors(result.errors), this);
+    const config = publicConfig(args.config);
 
     this.command = new command.local.Command(`${name}-check`, {
-      create: verifyCommandLine(kind, args.stack, result.config),
-      triggers: [publicConfig(result.config), args.kubeContext ?? "", ...extraTriggers],
+      create: verifyCommandLine(kind, args.stack, args.config, args.kubeContext),
+      // The config Pulumi resolved (ESC environments, -c overrides, project config), not the stack
+      // file on disk; secret-free, since command inputs are stored in the state.
+      environment: { [configEnvVar]: JSON.stringify(config) },
+      triggers: [config, args.kubeContext ?? "", ...extraTriggers],
       // The readable lines go to the update's log; stdout carries the JSON report.
       logging: "stderr",
     }, { parent: this, dependsOn: opts?.dependsOn });

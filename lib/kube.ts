@@ -17,11 +17,29 @@ import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "./config";
 import { calicoDaemonSetCandidates, type PreflightSnapshot } from "./verify/preflight";
-import { pingCommand, type PingResult } from "./verify/peer";
-import { verifyTargets, type ApiObject, type DaemonSetState, type VerifySnapshot } from "./verify/verify";
+import { isVerifierPeer, pingCommand, type PingResult } from "./verify/peer";
+import { podWarningMessages, verifyTargets, type ApiObject, type DaemonSetState, type PodEvent, type VerifySnapshot } from "./verify/verify";
 
 /** A failure the user can act on; its message is printed as is, without a stack trace. */
-export class KubeError extends Error {}
+export class KubeError extends Error {
+  /** The HTTP status the API server answered with, when it answered. */
+  readonly status?: number;
+
+  constructor(message: string, status?: number) {
+    super(message);
+    if (status !== undefined) this.status = status;
+  }
+}
+
+/** The credentials were rejected or lack a permission: waiting will not change that. */
+export function isAuthError(error: unknown): boolean {
+  return error instanceof KubeError && (error.status === 401 || error.status === 403);
+}
+
+/** A failed request worth another attempt before the deadline: timeouts, 429, 5xx, dropped connections. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof KubeError && !isAuthError(error);
+}
 
 export interface KubeOptions {
   /** Context to use instead of the kubeconfig's current-context. */
@@ -155,13 +173,24 @@ function wire<T>(object: unknown): T {
   return JSON.parse(JSON.stringify(object)) as T;
 }
 
+/**
+ * `request()` within the request deadline. The AbortSignal of apiConfiguration starts only after
+ * authentication, so an exec credential plugin that hangs is cut off here.
+ */
+function timed<T>(kube: Kube, request: () => Promise<T>): Promise<T> {
+  return withDeadline(request(), kube.requestTimeoutMs + 1000, `no answer within ${kube.requestTimeoutMs / 1000}s`);
+}
+
+const statusOf = (error: unknown) => (error instanceof ApiException ? error.code : undefined);
+
 /** The object, undefined when it does not exist; any other failure is a KubeError naming what was read. */
 async function read<T>(kube: Kube, what: string, request: () => Promise<unknown>): Promise<T | undefined> {
   try {
-    return wire<T>(await request());
+    return wire<T>(await timed(kube, request));
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    throw new KubeError(`cannot read ${what}: ${describeRequestError(error, kube.requestTimeoutMs)}`);
+    const reason = error instanceof KubeError ? error.message : describeRequestError(error, kube.requestTimeoutMs);
+    throw new KubeError(`cannot read ${what}: ${reason}`, statusOf(error));
   }
 }
 
@@ -184,13 +213,13 @@ async function readPod(kube: Kube, namespace: string, name: string): Promise<IPo
   return read<IPod>(kube, `pod ${namespace}/${name}`, () => kube.core.readNamespacedPod({ name, namespace }));
 }
 
-async function podWarnings(kube: Kube, namespace: string, name: string): Promise<string[]> {
-  const list = await read<{ items: Array<{ reason?: string; message?: string; lastTimestamp?: string; eventTime?: string }> }>(
-    kube, `the events of pod ${namespace}/${name}`,
-    () => kube.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name},type=Warning` }));
-  return (list?.items ?? [])
-    .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? "").localeCompare(String(b.lastTimestamp ?? b.eventTime ?? "")))
-    .map((e) => `${e.reason ?? "Warning"}: ${(e.message ?? "").replace(/\s+/g, " ").slice(0, 300)}`);
+/** The Warning events of this pod object (its UID, not just its name), oldest first. */
+async function podWarnings(kube: Kube, pod: IPod): Promise<string[]> {
+  const { namespace = "default", name = "", uid } = pod.metadata ?? {};
+  const fieldSelector = `involvedObject.kind=Pod,involvedObject.name=${name},${uid ? `involvedObject.uid=${uid},` : ""}type=Warning`;
+  const list = await read<{ items: PodEvent[] }>(kube, `the events of pod ${namespace}/${name}`,
+    () => kube.core.listNamespacedEvent({ namespace, fieldSelector }));
+  return podWarningMessages(list?.items ?? [], uid);
 }
 
 export interface ExecResult {
@@ -277,7 +306,7 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
     const running = pod?.status?.phase === "Running";
     snapshot.samplePod = {
       pod,
-      warnings: pod && !running ? await podWarnings(kube, namespace, name) : [],
+      warnings: pod && !running ? await podWarnings(kube, pod) : [],
       ...(running ? { procNetRoute: await readProcNetRoute(kube, targets.samplePod, kube.requestTimeoutMs) } : {}),
     };
   }
@@ -333,37 +362,88 @@ export async function pollUntil<T>(attempt: () => Promise<{ done: boolean; value
 // The peer pod for the ping
 // ---------------------------------------------------------------------------------------------
 
-/** Creates the peer pod (replacing a leftover of an earlier run) and waits until it runs with its attachments. */
-export async function startPeer(kube: Kube, pod: IPod, deadline: number): Promise<{ pod: IPod } | { error: string }> {
-  const namespace = pod.metadata!.namespace!;
-  const name = pod.metadata!.name!;
-  await deletePeer(kube, namespace, name);
-  const gone = await pollUntil(async () => ({ done: !(await readPod(kube, namespace, name)), value: undefined }), deadline, 1000);
-  if (gone.timedOut) return { error: `a leftover pod ${namespace}/${name} did not go away` };
+/** `readPod`, with a retryable failure read as "not known yet" (undefined value, `failed` set) so a poll goes on. */
+async function readPodOrRetry(kube: Kube, namespace: string, name: string): Promise<{ pod?: IPod; failed?: string }> {
   try {
-    await kube.core.createNamespacedPod({ namespace, body: pod as V1Pod });
+    return { pod: await readPod(kube, namespace, name) };
   } catch (error) {
-    return { error: `cannot create the peer pod ${namespace}/${name}: ${describeRequestError(error, kube.requestTimeoutMs)}` };
+    if (!isRetryable(error)) throw error;
+    return { failed: (error as Error).message };
   }
-  const started = await pollUntil(async () => {
-    const current = await readPod(kube, namespace, name);
-    const running = current?.status?.phase === "Running" && Boolean(current.metadata?.annotations?.["k8s.v1.cni.cncf.io/network-status"]);
-    return { done: running || current?.status?.phase === "Failed", value: current };
-  }, deadline);
-  const current = started.value;
-  if (current?.status?.phase === "Running") return { pod: current };
-  const warnings = current ? await podWarnings(kube, namespace, name) : [];
-  const phase = current?.status?.phase ?? "gone";
-  const why = warnings.length ? `; last warning: ${warnings[warnings.length - 1]}` : "";
-  return { error: `the peer pod ${namespace}/${name} is ${phase}${started.timedOut ? " at the deadline (multinet:verification.timeoutSeconds)" : ""}${why}` };
 }
 
-export async function deletePeer(kube: Kube, namespace: string, name: string): Promise<void> {
+/**
+ * Creates the peer pod (replacing a leftover of an earlier run, never a pod that is not the
+ * verifier's) and waits until it runs with its attachments. `uid` is set once the pod was created.
+ */
+export async function startPeer(kube: Kube, pod: IPod, deadline: number): Promise<{ pod: IPod; uid: string } | { error: string; uid?: string }> {
+  const namespace = pod.metadata!.namespace!;
+  const name = pod.metadata!.name!;
+  const leftover = await deletePeer(kube, namespace, name);
+  if (leftover) return { error: `cannot replace ${namespace}/${name}: ${leftover}` };
+  const gone = await pollUntil(async () => {
+    const read = await readPodOrRetry(kube, namespace, name);
+    return { done: !read.failed && !read.pod, value: undefined };
+  }, deadline, 1000);
+  if (gone.timedOut) return { error: `a leftover pod ${namespace}/${name} did not go away` };
+  let uid: string;
   try {
-    await kube.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
+    const created = await timed(kube, () => kube.core.createNamespacedPod({ namespace, body: pod as V1Pod }));
+    uid = created.metadata?.uid ?? "";
   } catch (error) {
-    if (!isNotFound(error)) throw new KubeError(`cannot delete the peer pod ${namespace}/${name}: ${describeRequestError(error, kube.requestTimeoutMs)}`);
+    const reason = error instanceof KubeError ? error.message : describeRequestError(error, kube.requestTimeoutMs);
+    return { error: `cannot create the peer pod ${namespace}/${name}: ${reason}` };
   }
+  const started = await pollUntil(async () => {
+    const { pod: current, failed } = await readPodOrRetry(kube, namespace, name);
+    const running = current?.status?.phase === "Running" && Boolean(current.metadata?.annotations?.["k8s.v1.cni.cncf.io/network-status"]);
+    return { done: running || current?.status?.phase === "Failed", value: { current, failed } };
+  }, deadline);
+  const { current, failed } = started.value;
+  // Running without network-status at the deadline still returns: the ping finding then says so.
+  if (current?.status?.phase === "Running") return { pod: current, uid };
+  let why = failed ? `; last read: ${failed}` : "";
+  if (current) {
+    try {
+      const warnings = await podWarnings(kube, current);
+      if (warnings.length) why = `; last warning: ${warnings[warnings.length - 1]}`;
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+    }
+  }
+  const phase = failed ? "unknown" : current?.status?.phase ?? "gone";
+  return { uid, error: `the peer pod ${namespace}/${name} is ${phase}${started.timedOut ? " at the deadline (multinet:verification.timeoutSeconds)" : ""}${why}` };
+}
+
+/**
+ * Deletes the peer pod, but only a pod that carries the verifier's labels (and, when `uid` is
+ * given, is the one this run created): a pod of someone else's that happens to have the name is
+ * left alone. Returns why it did not delete, or undefined when the pod is gone or was deleted;
+ * never throws for API failures, which end up as a note.
+ */
+export async function deletePeer(kube: Kube, namespace: string, name: string, uid?: string): Promise<string | undefined> {
+  const ref = `${namespace}/${name}`;
+  let current: IPod | undefined;
+  try {
+    current = await readPod(kube, namespace, name);
+  } catch (error) {
+    if (error instanceof KubeError) return `cannot check the peer pod ${ref} before deleting it: ${error.message}`;
+    throw error;
+  }
+  if (!current) return undefined;
+  if (!isVerifierPeer(current)) return `pod ${ref} is not the verifier's peer (its labels lack app.kubernetes.io/component=verification-peer): left alone`;
+  if (uid && current.metadata?.uid !== uid) return `pod ${ref} is no longer the one this run created: left alone`;
+  try {
+    // The UID precondition: delete exactly the pod whose labels were just checked.
+    await timed(kube, () => kube.core.deleteNamespacedPod({
+      name, namespace, gracePeriodSeconds: 0, body: { preconditions: { uid: current.metadata?.uid } },
+    }));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    const reason = error instanceof KubeError ? error.message : describeRequestError(error, kube.requestTimeoutMs);
+    return `cannot delete the peer pod ${ref}: ${reason}`;
+  }
+  return undefined;
 }
 
 /** Pings `target` from the peer pod through `ifname`. */

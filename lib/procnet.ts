@@ -1,9 +1,11 @@
 /**
  * Pure parsers for the kernel's own view of a network namespace, so a pod's routes and addresses
  * can be checked from `cat /proc/net/...` alone: every pod image has /proc, few have iproute2.
- * The data-plane suite and the live verifier read pods through these same functions.
+ * The live verifier (lib/verify/) uses parseProcNetRoute only; the data-plane suite uses all of
+ * them (parseFibTrieLocalAddresses and parseIpAddrJson serve it alone).
  *
- * IPv4 only: /proc/net/route and /proc/net/fib_trie have no IPv6 content.
+ * IPv4 only: /proc/net/route and /proc/net/fib_trie have no IPv6 content. /proc/net/route's hex is
+ * host-endian; the parser assumes a little-endian host (x86_64, arm64), see hexToIpv4.
  */
 import * as ipaddr from "ipaddr.js";
 
@@ -25,6 +27,7 @@ export interface ProcRoute {
 /**
  * /proc/net/route prints each address as the hex of its in-memory (network order) bytes read as a
  * native 32-bit integer; on little-endian hosts (x86_64, arm64) the last hex pair is the first octet.
+ * Little-endian is assumed: on a big-endian host (s390x, some ppc64) the octets would come out reversed.
  */
 function hexToIpv4(hex: string): string {
   if (!/^[0-9A-Fa-f]{8}$/.test(hex)) throw new Error(`not an 8-digit hex address: "${hex}"`);

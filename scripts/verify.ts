@@ -6,21 +6,26 @@
  * `--preflight`, that the cluster is fit for it before anything changes. Prints one line per check
  * and a summary; with `--json` the report goes to stdout as JSON and the lines to stderr.
  *
- * Exit codes: 0 every check passed (or `--exit-zero`), 1 a check failed, 2 the checks could not run
- * (bad arguments or config, no kube context, API server unreachable) — always with a one-line
- * reason, never a stack trace.
+ * The config: `MULTINET_CONFIG` (the validated config as JSON, which the Pulumi commands pass: the
+ * config Pulumi deploys, ESC environments and `-c` overrides included) when set, else the stack file.
+ *
+ * Exit codes: 0 every check passed (or `--exit-zero`, even when the checks could not run), 1 a check
+ * failed, 2 the checks could not run (bad arguments or config, no kube context, API server
+ * unreachable, credentials rejected) — always with a one-line reason, never a stack trace.
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { StackConfig } from "../lib/config";
 import { formatConfigErrors, multinetValues, validateConfig } from "../lib/config";
-import { connect, deletePeer, KubeError, ping, pollUntil, preflightSnapshot, startPeer, verifySnapshot, type Kube } from "../lib/kube";
+import { connect, deletePeer, isRetryable, KubeError, ping, pollUntil, preflightSnapshot, startPeer, verifySnapshot, type Kube } from "../lib/kube";
 import { pulumiConfigFromStackFile, stackFilePath, stackNameOf, stackNames } from "../lib/stackFile";
-import { buildReport, errorReport, formatReport, type Finding, type Report, type ReportKind } from "../lib/verify/findings";
+import { buildReport, errorReport, fail, formatReport, type Finding, type Report, type ReportKind } from "../lib/verify/findings";
 import { peerPod, peerPodName } from "../lib/verify/peer";
 import { preflightFindings } from "../lib/verify/preflight";
-import { withoutSecureValues } from "../lib/verify/stackConfig";
-import { pingPlan, samplePodAddresses, verifyFindings, type PingObservation, type VerifySnapshot } from "../lib/verify/verify";
+import { configEnvVar, withoutSecureValues } from "../lib/verify/stackConfig";
+import {
+  peerAttachmentAddress, peerNodes, pingPlan, samplePodAddresses, verifyFindings, type PingAttempt, type PingObservation, type VerifySnapshot,
+} from "../lib/verify/verify";
 
 const usage = "usage: npm run verify -- (--stack <name> | --config <Pulumi.<name>.yaml>) [--preflight] [--json] [--context <name>] [--ping] [--timeout <seconds>] [--exit-zero]";
 
@@ -28,7 +33,8 @@ const usage = "usage: npm run verify -- (--stack <name> | --config <Pulumi.<name
 class UsageError extends Error {}
 
 interface Options {
-  file: string;
+  /** The stack file; unset when the config comes from MULTINET_CONFIG. */
+  file?: string;
   stack: string;
   kind: ReportKind;
   json: boolean;
@@ -58,8 +64,10 @@ function options(argv: string[]): Options {
     throw new UsageError(`${(error as Error).message}\n${usage}`);
   }
   if (Boolean(values.stack) === Boolean(values.config)) throw new UsageError(`give exactly one of --stack or --config\n${usage}`);
+  // With the config in the environment (the Pulumi commands), the stack may have no file in stacks/.
+  const fromEnvironment = process.env[configEnvVar] !== undefined;
   const file = values.config ?? stackFilePath(values.stack!);
-  if (!existsSync(file)) {
+  if (!fromEnvironment && !existsSync(file)) {
     throw new UsageError(values.stack ? `no stack "${values.stack}" (stacks: ${stackNames().join(", ")})` : `${file}: no such file`);
   }
   const timeoutSeconds = values.timeout === undefined ? undefined : Number(values.timeout);
@@ -67,8 +75,8 @@ function options(argv: string[]): Options {
     throw new UsageError(`--timeout: "${values.timeout}" is not a whole number of seconds`);
   }
   return {
-    file,
-    stack: stackNameOf(file),
+    ...(fromEnvironment ? {} : { file }),
+    stack: values.stack ?? stackNameOf(file),
     kind: values.preflight ? "preflight" : "verify",
     json: values.json!,
     ...(values.context ? { context: values.context } : {}),
@@ -76,6 +84,20 @@ function options(argv: string[]): Options {
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     exitZero: values["exit-zero"]!,
   };
+}
+
+/** MULTINET_CONFIG, validated again: it is the program's validated config, but it crossed a process boundary. */
+function configFromEnvironment(text: string): StackConfig {
+  let values: unknown;
+  try {
+    values = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${configEnvVar} is not JSON: ${(error as Error).message}`);
+  }
+  if (!values || typeof values !== "object" || Array.isArray(values)) throw new UsageError(`${configEnvVar} is not a JSON object`);
+  const result = validateConfig(values as Record<string, unknown>);
+  if (!result.ok) throw new UsageError(`${configEnvVar}: ${formatConfigErrors(result.errors)}`);
+  return result.config;
 }
 
 /** The stack file, validated exactly as `pulumi preview` validates it; encrypted values are not needed and dropped. */
@@ -94,45 +116,59 @@ function loadStack(file: string): { config: StackConfig; kubeContext?: string } 
 
 async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot, deadline: number): Promise<PingObservation> {
   const plan = pingPlan(config);
-  if (!plan.attachments.length) return { skipped: "no attachment a pod on another node can reach (bridge or static addresses only)" };
+  if (!plan.attachments.length) return { skipped: "no flannel attachment: only those prove a packet crossed nodes (see the ping/<ifname> lines)" };
   const samplePodNode = snapshot.samplePod?.pod?.spec?.nodeName;
   if (!samplePodNode) return { error: "the sample pod has no node" };
-  if (!snapshot.nodes.some((n) => n.metadata?.name !== samplePodNode)) {
-    return { skipped: "single-node cluster: no second node for a peer pod" };
-  }
+  const candidates = peerNodes(snapshot, samplePodNode);
+  if ("skipped" in candidates) return { skipped: candidates.skipped };
   const addresses = samplePodAddresses(config, snapshot.samplePod);
   // The peer gets at least 90 seconds to start, even when the checks above used up most of the timeout.
   const peerDeadline = Math.max(deadline, Date.now() + 90_000);
   const lifetime = Math.ceil((peerDeadline - Date.now()) / 1000) + 120;
-  const pod = peerPod(config, plan.attachments, samplePodNode, lifetime);
+  const pod = peerPod(config, plan.attachments, candidates.nodes, lifetime);
   const where = { namespace: config.samplePod.namespace, name: peerPodName(config.samplePod.name), container: "peer" };
+  const started = await startPeer(kube, pod, peerDeadline);
+  const results: PingAttempt[] = [];
+  let cleanup: string | undefined;
   try {
-    const started = await startPeer(kube, pod, peerDeadline);
-    if ("error" in started) return { error: started.error };
-    const results = [];
-    for (const attachment of plan.attachments) {
-      const target = addresses.get(attachment.ifname)!;
-      results.push({ ifname: attachment.ifname, target, result: await ping(kube, where, attachment.ifname, target) });
+    if ("pod" in started) {
+      for (const attachment of plan.attachments) {
+        const target = addresses.get(attachment.ifname)!;
+        // A peer holding the target (or an address outside the network) would prove nothing: no ping then.
+        const peerAddress = peerAttachmentAddress(attachment, started.pod, target);
+        if ("problem" in peerAddress) results.push({ ifname: attachment.ifname, target, problem: peerAddress.problem });
+        else results.push({ ifname: attachment.ifname, target, peerAddress: peerAddress.ip, result: await ping(kube, where, attachment.ifname, target) });
+      }
     }
-    return { peer: `${where.namespace}/${where.name}`, peerNode: started.pod.spec?.nodeName ?? "?", samplePodNode, results };
   } finally {
-    await deletePeer(kube, where.namespace, where.name);
+    // Only the pod this run created is deleted; a failure to delete is a note, not a failed run.
+    if (started.uid !== undefined) cleanup = await deletePeer(kube, where.namespace, where.name, started.uid || undefined);
   }
+  const note = cleanup ? { cleanup: `${cleanup} (it stops itself after ${lifetime}s)` } : {};
+  if ("error" in started) return { error: started.error, ...note };
+  return { peer: `${where.namespace}/${where.name}`, peerNode: started.pod.spec?.nodeName ?? "?", samplePodNode, results, ...note };
 }
 
 async function verify(kube: Kube, config: StackConfig, opts: Options): Promise<{ findings: Finding[]; note?: string }> {
   const timeoutSeconds = opts.timeoutSeconds ?? config.verification.timeoutSeconds;
   const deadline = Date.now() + timeoutSeconds * 1000;
   // Rollouts and the pod may still be settling right after a deploy: poll until green or the deadline.
-  const polled = await pollUntil(async () => {
-    const snapshot = await verifySnapshot(kube, config);
-    const findings = verifyFindings(config, snapshot);
-    return { done: findings.every((f) => f.ok), value: { snapshot, findings } };
+  // A request that fails on the way (timeout, 429, 5xx) is one failed attempt; rejected credentials end the run.
+  const polled = await pollUntil<{ snapshot?: VerifySnapshot; findings: Finding[] }>(async () => {
+    try {
+      const snapshot = await verifySnapshot(kube, config);
+      const findings = verifyFindings(config, snapshot);
+      return { done: findings.every((f) => f.ok), value: { snapshot, findings } };
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      return { done: false, value: { snapshot: undefined, findings: [fail("cluster/read", (error as Error).message)] } };
+    }
   }, deadline, 5000);
-  const { snapshot } = polled.value;
+  const { snapshot, findings } = polled.value;
   const note = polled.timedOut && timeoutSeconds > 0
     ? `still failing after waiting ${timeoutSeconds}s (multinet:verification.timeoutSeconds, or --timeout)`
     : undefined;
+  if (!snapshot) return { findings, ...(note ? { note } : {}) };
   const pingConfig = opts.ping ? { ...config, verification: { ...config.verification, ping: { ...config.verification.ping, enabled: true } } } : config;
   if (pingConfig.verification.ping.enabled && !polled.timedOut && pingConfig.samplePod.enabled) {
     snapshot.ping = await runPing(kube, pingConfig, snapshot, deadline);
@@ -152,7 +188,7 @@ async function main(argv: string[]): Promise<number> {
   let context: string | undefined;
   try {
     opts = options(argv);
-    const { config, kubeContext } = loadStack(opts.file);
+    const { config, kubeContext } = opts.file !== undefined ? loadStack(opts.file) : { config: configFromEnvironment(process.env[configEnvVar]!), kubeContext: undefined };
     const kube = await connect({ context: opts.context ?? kubeContext });
     context = kube.context;
     let report: Report;
@@ -169,7 +205,8 @@ async function main(argv: string[]): Promise<number> {
     const message = known || !process.env.MULTINET_DEBUG ? (error as Error).message ?? String(error) : (error as Error).stack ?? String(error);
     const hint = known || process.env.MULTINET_DEBUG ? "" : " (unexpected; MULTINET_DEBUG=1 prints the stack)";
     await emit(errorReport(opts?.kind ?? "verify", opts?.stack ?? "?", `${message}${hint}`, context), opts?.json ?? argv.includes("--json"));
-    return 2;
+    // failOnError: false (--exit-zero) only records it: the report carries the error.
+    return opts?.exitZero ? 0 : 2;
   }
 }
 

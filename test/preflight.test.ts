@@ -55,7 +55,9 @@ describe("node podCIDRs", () => {
 
   it("ignore nodes flanneld does not run on", () => {
     const snapshot = healthy();
-    snapshot.nodes[2].spec = { taints: [{ key: "dedicated", value: "storage", effect: "NoExecute" }] };
+    // flanneld tolerates every taint by default, so its nodeSelector (kubernetes.io/os=linux) decides.
+    snapshot.nodes[2].spec = {};
+    snapshot.nodes[2].metadata!.labels!["kubernetes.io/os"] = "windows";
     expect(finding(preflightFindings(stackConfig(), snapshot), "preflight/node-podcidr"))
       .toMatchObject({ ok: true, detail: "all 2 nodes for flanneld have a podCIDR" });
   });
@@ -95,6 +97,15 @@ describe("Calico pools", () => {
       .toBe("pool extra 10.244.128.0/17 overlaps multinet:flannel.network 10.244.0.0/16: pods would get duplicate addresses");
     expect(finding(preflightFindings(stackConfig(), withPool("172.30.0.0/16")), "preflight/calico-pools").detail)
       .toMatch(/^pool extra 172\.30\.0\.0\/16 overlaps multinet:networks\[0\]\.ipam\.ranges\[0\]\.subnet 172\.30\.1\.0\/24; pool extra 172\.30\.0\.0\/16 overlaps multinet:networks\[1\]/);
+  });
+
+  it("count the addresses the sample pod names for a static NAD without addresses", () => {
+    const config = stackConfig({
+      networks: [...stackConfig().networks, { name: "storage", type: "macvlan", master: "eth1", ipam: { type: "static" } }],
+      samplePod: { networks: [{ name: "data" }, { name: "storage", ips: ["10.50.1.5/22"] }] },
+    });
+    expect(finding(preflightFindings(config, withPool("10.50.0.0/16")), "preflight/calico-pools").detail)
+      .toBe("pool extra 10.50.0.0/16 overlaps multinet:samplePod.networks[1].ips[0] 10.50.1.5/22: pods would get duplicate addresses");
   });
 
   it("note a disabled overlapping pool without failing", () => {

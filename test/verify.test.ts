@@ -4,17 +4,20 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import type { IPod } from "kubernetes-models/v1/Pod";
 import { describe, expect, it } from "vitest";
 import { multinetValues, validateConfig, type StackConfig } from "../lib/config";
 import { parseProcNetRoute } from "../lib/procnet";
 import { pulumiConfigFromStackFile } from "../lib/stackFile";
 import { verifyCommandLine } from "../lib/verify/command";
 import { buildReport, errorReport, formatReport, parseReport, type Finding } from "../lib/verify/findings";
-import { judgePing, peerPod, pingCommand } from "../lib/verify/peer";
+import { isVerifierPeer, judgePing, peerPod, pingCommand } from "../lib/verify/peer";
 import { defaultRoute, networkRoutedVia } from "../lib/verify/routes";
 import { eligibleNodes, ineligibleReason, tolerates } from "../lib/verify/scheduling";
 import { publicConfig, withoutSecureValues } from "../lib/verify/stackConfig";
-import { jsonDifferences, pingPlan, verifyFindings, verifyTargets, type VerifySnapshot } from "../lib/verify/verify";
+import {
+  jsonDifferences, operatorCalicoNodeEnv, peerAttachmentAddress, peerNodes, pingPlan, podWarningMessages, verifyFindings, verifyTargets, type VerifySnapshot,
+} from "../lib/verify/verify";
 
 const fixtures = path.join(__dirname, "fixtures");
 const json = (file: string) => JSON.parse(readFileSync(path.join(fixtures, "verify", file), "utf8"));
@@ -157,6 +160,42 @@ describe("Calico", () => {
     expect(finding(findings, "calico/rollout")).toMatchObject({ ok: true, skipped: true });
   });
 
+  it("in operator mode, judges the rollout only once the operator rendered the Installation's method into calico-node", () => {
+    const config = stackConfig({ calico: { mode: "operator", poolCidrs: ["192.168.0.0/16"], ipv4Autodetection: { interface: "ens3f0" } } });
+    const snapshot = healthy();
+    const daemonSet = snapshot.calico.daemonSet!;
+    daemonSet.metadata!.namespace = "calico-system";
+    snapshot.calico = { daemonSet, installation: json("installation.json") };
+    const env = daemonSet.spec!.template.spec!.containers[0].env!;
+    // The Installation already says ens3f0 and the old DaemonSet is fully rolled out: not live yet.
+    expect(finding(verifyFindings(config, snapshot), "calico/rollout")).toEqual({
+      check: "calico/rollout", ok: false,
+      detail: "DaemonSet calico-system/calico-node: IP_AUTODETECTION_METHOD=interface=eth0 (want interface=ens3f0): the operator has not rendered the Installation's autodetection yet",
+    });
+    env.find((e) => e.name === "IP_AUTODETECTION_METHOD")!.value = "interface=ens3f0";
+    expect(finding(verifyFindings(config, snapshot), "calico/rollout")).toMatchObject({
+      ok: true, detail: expect.stringMatching(/^DaemonSet calico-system\/calico-node: 3\/3 pods updated and available; renders IP_AUTODETECTION_METHOD=interface=ens3f0$/),
+    });
+    // Rendered, but the new pods are not out yet: the rollout decides.
+    daemonSet.status!.updatedNumberScheduled = 1;
+    expect(finding(verifyFindings(config, snapshot), "calico/rollout").detail).toMatch(/1\/3 pods updated/);
+  });
+
+  it("expects the operator's rendering of skipInterface: one regex, not the manifest's comma list", () => {
+    const config = stackConfig({ calico: { mode: "operator", poolCidrs: ["192.168.0.0/16"], ipv4Autodetection: { skipInterface: ["flannel.*", "net.*"] }, ipv6Autodetection: { canReach: "2001:db8::1" } } });
+    expect(operatorCalicoNodeEnv(config)).toEqual([
+      { name: "IP_AUTODETECTION_METHOD", value: "skip-interface=flannel.*|net.*" },
+      { name: "IP6_AUTODETECTION_METHOD", value: "can-reach=2001:db8::1" },
+    ]);
+  });
+
+  it("says the node-address check is partial for methods the API cannot confirm", () => {
+    expect(finding(verifyFindings(stackConfig(), healthy()), "calico/node-addresses").detail)
+      .toBe("multinet-control-plane 172.18.0.2, multinet-worker 172.18.0.3, multinet-worker2 172.18.0.4: none in the Flannel network 10.244.0.0/16; IPv4 interface=eth0 itself not checked (the API does not show which interface an address is on)");
+    const byInternalIp = stackConfig({ calico: { mode: "manifest", ipv4Autodetection: { kubernetesInternalIP: true } } });
+    expect(finding(verifyFindings(byInternalIp, healthy()), "calico/node-addresses").detail).toMatch(/: none in the Flannel network 10\.244\.0\.0\/16; IPv4 the nodes' InternalIPs$/);
+  });
+
   it("catches a node address Calico took from the Flannel network or outside its cidrs", () => {
     const snapshot = healthy();
     snapshot.nodes[2].metadata!.annotations!["projectcalico.org/IPv4Address"] = "10.244.2.0/32";
@@ -233,6 +272,23 @@ describe("the sample pod", () => {
       .toMatchObject({ ok: true, detail: "default k8s-pod-network on eth0 (interface not reported) 192.168.1.2" });
   });
 
+  it("expects the addresses the pod names itself on a static NAD without addresses", () => {
+    const config = stackConfig({
+      networks: [...stackConfig().networks, { name: "storage", type: "macvlan", master: "eth1", ipam: { type: "static" } }],
+      samplePod: { networks: [{ name: "storage", ips: ["10.50.1.5/22"] }] },
+    });
+    const snapshot = healthy();
+    snapshot.samplePod!.pod!.metadata!.annotations!["k8s.v1.cni.cncf.io/network-status"] = JSON.stringify([
+      { name: "k8s-pod-network", interface: "eth0", ips: ["192.168.1.2"], default: true },
+      { name: "default/storage", interface: "net1", ips: ["10.50.1.6"] },
+    ]);
+    const findings = verifyFindings(config, snapshot);
+    expect(finding(findings, "pod/attachment/net1").detail).toBe("net1 (default/storage) has 10.50.1.6, want an address 10.50.1.5 (static)");
+    expect(finding(findings, "pod/route/net1").detail).toMatch(/^no route covers 10\.50\.0\.0\/22|^10\.50\.0\.0\/22 goes/);
+    expect(pingPlan({ ...config, verification: { ...config.verification, ping: { ...config.verification.ping, enabled: true } } }).skipped)
+      .toEqual([{ check: "ping/net1", ok: true, skipped: true, detail: "default/storage: static IPAM: the peer would need an address of its own" }]);
+  });
+
   it("fails when /proc/net/route could not be read", () => {
     const snapshot = healthy();
     snapshot.samplePod!.procNetRoute = { error: "`cat /proc/net/route` in default/multinet-sample: exec: \"cat\": executable file not found in $PATH" };
@@ -300,20 +356,74 @@ describe("the ping", () => {
   const busyboxOk = "PING 172.30.1.10 (172.30.1.10): 56 data bytes\n64 bytes from 172.30.1.10: seq=0 ttl=64 time=0.412 ms\n64 bytes from 172.30.1.10: seq=1 ttl=64 time=0.087 ms\n64 bytes from 172.30.1.10: seq=2 ttl=64 time=0.079 ms\n\n--- 172.30.1.10 ping statistics ---\n3 packets transmitted, 3 packets received, 0% packet loss\nround-trip min/avg/max = 0.079/0.192/0.412 ms\n";
   const busyboxLost = "PING 10.244.1.2 (10.244.1.2): 56 data bytes\n\n--- 10.244.1.2 ping statistics ---\n3 packets transmitted, 0 packets received, 100% packet loss\n";
 
-  it("passes and fails per attachment from ping's own summary", () => {
+  it("passes and fails per attachment from ping's own summary, naming the peer's address", () => {
     const snapshot: VerifySnapshot = {
       ...healthy(),
       ping: {
         peer: "default/multinet-sample-peer", peerNode: "multinet-worker2", samplePodNode: "multinet-worker",
-        results: [
-          { ifname: "net1", target: "172.30.1.10", result: { exitCode: 0, output: busyboxOk } },
-          { ifname: "net2", target: "10.244.1.2", result: { exitCode: 1, output: busyboxLost } },
-        ],
+        results: [{ ifname: "net2", target: "10.244.1.2", peerAddress: "10.244.2.7", result: { exitCode: 0, output: busyboxOk } }],
       },
     };
     const findings = verifyFindings(pingConfig(), snapshot);
-    expect(finding(findings, "ping/net1")).toEqual({ check: "ping/net1", ok: true, detail: "default/multinet-sample-peer on multinet-worker2 → 172.30.1.10 on multinet-worker via net1: 3/3 replies" });
-    expect(finding(findings, "ping/net2")).toMatchObject({ ok: false, detail: expect.stringMatching(/via net2: 0\/3 replies$/) });
+    expect(finding(findings, "ping/net2")).toEqual({ check: "ping/net2", ok: true, detail: "default/multinet-sample-peer (10.244.2.7) on multinet-worker2 → 10.244.1.2 on multinet-worker via net2: 3/3 replies" });
+    // The host-local macvlan attachment is never pinged.
+    expect(finding(findings, "ping/net1")).toMatchObject({ ok: true, skipped: true, detail: expect.stringMatching(/^default\/data: host-local IPAM allocates per node/) });
+    snapshot.ping = { ...snapshot.ping as object, results: [{ ifname: "net2", target: "10.244.1.2", peerAddress: "10.244.2.7", result: { exitCode: 1, output: busyboxLost } }] } as VerifySnapshot["ping"];
+    expect(finding(verifyFindings(pingConfig(), snapshot), "ping/net2")).toMatchObject({ ok: false, detail: expect.stringMatching(/via net2: 0\/3 replies$/) });
+  });
+
+  it("fails a ping whose peer holds the target address or one outside the network, without trusting the replies", () => {
+    const [flannel] = pingPlan(pingConfig()).attachments;
+    const peer = (ips: string[]): IPod => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { annotations: { "k8s.v1.cni.cncf.io/network-status": JSON.stringify([
+        { name: "k8s-pod-network", interface: "eth0", ips: ["192.168.2.9"], default: true },
+        { name: "default/flannel", interface: "net2", ips },
+      ]) } },
+    });
+    expect(peerAttachmentAddress(flannel, peer(["10.244.2.7"]), "10.244.1.2")).toEqual({ ip: "10.244.2.7" });
+    expect(peerAttachmentAddress(flannel, peer(["10.244.1.2"]), "10.244.1.2"))
+      .toEqual({ problem: "the peer has the sample pod's own address 10.244.1.2 on net2: a reply would not cross nodes" });
+    expect(peerAttachmentAddress(flannel, peer(["10.9.0.3"]), "10.244.1.2"))
+      .toEqual({ problem: "peer: net2 (default/flannel) has 10.9.0.3, want an address inside 10.244.0.0/16" });
+    expect(peerAttachmentAddress(flannel, { apiVersion: "v1", kind: "Pod", metadata: {} }, "10.244.1.2")).toMatchObject({ problem: expect.stringMatching(/^peer: the pod has no k8s\.v1\.cni\.cncf\.io\/network-status/) });
+
+    const snapshot: VerifySnapshot = {
+      ...healthy(),
+      ping: {
+        peer: "default/multinet-sample-peer", peerNode: "multinet-worker2", samplePodNode: "multinet-worker",
+        results: [{ ifname: "net2", target: "10.244.1.2", problem: "the peer has the sample pod's own address 10.244.1.2 on net2: a reply would not cross nodes" }],
+        cleanup: "cannot delete the peer pod default/multinet-sample-peer: HTTP 500 (it stops itself after 210s)",
+      },
+    };
+    expect(finding(verifyFindings(pingConfig(), snapshot), "ping/net2")).toEqual({
+      check: "ping/net2", ok: false,
+      detail: "default/multinet-sample-peer on multinet-worker2 → 10.244.1.2 on multinet-worker via net2: the peer has the sample pod's own address 10.244.1.2 on net2: a reply would not cross nodes; note: cannot delete the peer pod default/multinet-sample-peer: HTTP 500 (it stops itself after 210s)",
+    });
+  });
+
+  it("puts the peer only on untainted, schedulable nodes with ready Multus and Flannel pods, else skips", () => {
+    // The control plane is tainted (a plain pod tolerates nothing); the sample pod is on multinet-worker.
+    expect(peerNodes(healthy(), "multinet-worker")).toEqual({ nodes: ["multinet-worker2"] });
+
+    const noFlannel = healthy();
+    noFlannel.flannel!.pods = noFlannel.flannel!.pods!.filter((p) => p.spec!.nodeName !== "multinet-worker2");
+    expect(peerNodes(noFlannel, "multinet-worker")).toEqual({
+      skipped: "no node other than multinet-worker can take the peer pod (multinet-control-plane: taint node-role.kubernetes.io/control-plane:NoSchedule not tolerated, multinet-worker2: no ready Flannel pod)",
+    });
+
+    const cordoned = healthy();
+    cordoned.nodes[2].spec = { ...cordoned.nodes[2].spec, unschedulable: true, taints: [{ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" }] };
+    expect(peerNodes(cordoned, "multinet-worker")).toMatchObject({ skipped: expect.stringMatching(/multinet-worker2: cordoned/) });
+
+    const multusDown = healthy();
+    multusDown.multus.pods!.find((p) => p.spec!.nodeName === "multinet-worker2")!.status!.conditions!.find((c) => c.type === "Ready")!.status = "False";
+    expect(peerNodes(multusDown, "multinet-worker")).toMatchObject({ skipped: expect.stringMatching(/multinet-worker2: no ready Multus pod/) });
+
+    expect(peerNodes({ ...healthy(), nodes: healthy().nodes.slice(1, 2) }, "multinet-worker")).toEqual({ skipped: "single-node cluster: no second node for a peer pod" });
+    // The DaemonSet view of the same node differs: its controller tolerates a cordon.
+    expect(eligibleNodes(cordoned.nodes, {}).map((n) => n.metadata!.name)).toContain("multinet-worker2");
   });
 
   it("reports a peer that never ran, a skipped ping and a ping not run", () => {
@@ -331,26 +441,49 @@ describe("the ping", () => {
     expect(pingCommand("net1", "10.244.1.2")).toEqual(["ping", "-c", "3", "-w", "10", "-I", "net1", "10.244.1.2"]);
   });
 
-  it("builds a peer on another node with the sample pod's cross-node attachments under the same names", () => {
+  it("builds a peer on the chosen nodes with the sample pod's flannel attachments under the same names", () => {
     const config = stackConfig({
       verification: { ping: { enabled: true } },
       networks: [
         ...stackConfig().networks,
         { name: "scratch", type: "bridge", bridge: "br-scratch", ipam: { type: "host-local", ranges: [{ subnet: "10.99.0.0/24" }] } },
+        { name: "fixed", type: "macvlan", master: "eth1", ipam: { type: "static", addresses: [{ address: "172.31.2.20/24" }] } },
       ],
-      samplePod: { networks: [{ name: "data" }, { name: "scratch", interface: "scratch0" }, { name: "flannel" }] },
+      samplePod: { networks: [{ name: "data" }, { name: "scratch", interface: "scratch0" }, { name: "flannel" }, { name: "fixed" }] },
     });
     const plan = pingPlan(config);
-    expect(plan.attachments.map((a) => a.ifname)).toEqual(["net1", "net3"]);
-    expect(plan.skipped).toEqual([{ check: "ping/scratch0", ok: true, skipped: true, detail: "default/scratch: bridge networks are node-local" }]);
-    const pod = peerPod(config, plan.attachments, "multinet-worker", 400);
-    expect(pod.metadata).toMatchObject({ name: "multinet-sample-peer", namespace: "default", annotations: { "k8s.v1.cni.cncf.io/networks": "data@net1,flannel@net3" } });
+    expect(plan.attachments.map((a) => a.ifname)).toEqual(["net3"]);
+    expect(plan.skipped).toEqual([
+      { check: "ping/net1", ok: true, skipped: true, detail: "default/data: host-local IPAM allocates per node: a peer on another node can get the sample pod's own address, and the ping would never leave it" },
+      { check: "ping/scratch0", ok: true, skipped: true, detail: "default/scratch: bridge networks are node-local" },
+      { check: "ping/net4", ok: true, skipped: true, detail: "default/fixed: a second pod would get the same static address" },
+    ]);
+    const pod = peerPod(config, plan.attachments, ["multinet-worker2"], 400);
+    expect(pod.metadata).toMatchObject({ name: "multinet-sample-peer", namespace: "default", annotations: { "k8s.v1.cni.cncf.io/networks": "flannel@net3" } });
+    expect(isVerifierPeer(pod)).toBe(true);
+    expect(isVerifierPeer({ apiVersion: "v1", kind: "Pod", metadata: { name: "multinet-sample-peer", labels: { app: "multinet-sample-peer" } } })).toBe(false);
     expect(pod.spec).toMatchObject({
       restartPolicy: "Never",
       activeDeadlineSeconds: 400,
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "NotIn", values: ["multinet-worker"] }] }] } } },
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: ["multinet-worker2"] }] }] } } },
       containers: [{ image: "docker.io/library/busybox:1.37.0", command: ["sleep", "400"] }],
     });
+  });
+});
+
+describe("pod events", () => {
+  it("keep only the pod object's own warnings, ordered by when each was last seen", () => {
+    const uid = "1f7e0c3b-2d6a-4b9e-8c5f-4a3b2c1d0e04";
+    const events = [
+      // A predecessor with the same name: newest of all, but not this pod's.
+      { reason: "FailedMount", message: "old pod", involvedObject: { uid: "0000" }, lastTimestamp: "2026-11-27T21:50:00Z" },
+      // Old-style event seen again later: its lastTimestamp counts, not its firstTimestamp.
+      { reason: "BackOff", message: "repeated", involvedObject: { uid }, firstTimestamp: "2026-11-27T21:40:05Z", lastTimestamp: "2026-11-27T21:45:00Z", eventTime: null },
+      // New-style event: eventTime only, between the two.
+      { reason: "FailedCreatePodSandBox", message: "sandbox\n failed", involvedObject: { uid }, eventTime: "2026-11-27T21:41:00.123456Z", lastTimestamp: null },
+      { reason: "FailedScheduling", message: "first", involvedObject: { uid }, firstTimestamp: "2026-11-27T21:40:02Z", lastTimestamp: "2026-11-27T21:40:02Z" },
+    ];
+    expect(podWarningMessages(events, uid)).toEqual(["FailedScheduling: first", "FailedCreatePodSandBox: sandbox failed", "BackOff: repeated"]);
   });
 });
 
@@ -397,6 +530,7 @@ describe("the stack config the checks see", () => {
 
   it("runs the same script as npm run verify", () => {
     expect(verifyCommandLine("verify", "staging", stackConfig())).toBe("npx --no tsx scripts/verify.ts --stack staging --json");
+    expect(verifyCommandLine("preflight", "kind", stackConfig(), "kind-multinet")).toBe("npx --no tsx scripts/verify.ts --stack kind --json --context kind-multinet --preflight");
     expect(verifyCommandLine("preflight", "staging", stackConfig())).toBe("npx --no tsx scripts/verify.ts --stack staging --json --preflight");
     expect(verifyCommandLine("verify", "my stack", stackConfig({ verification: { failOnError: false } })))
       .toBe("npx --no tsx scripts/verify.ts --stack 'my stack' --json --exit-zero");

@@ -8,8 +8,10 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../lib/stackFile";
-import { startFakeApiServer } from "./fixtures/verify/fakeApiServer";
+import { multinetValues, validateConfig } from "../lib/config";
+import { pulumiConfigFromStackFile, repoRoot } from "../lib/stackFile";
+import { publicConfig } from "../lib/verify/stackConfig";
+import { startFakeApiServer, type FailWith } from "./fixtures/verify/fakeApiServer";
 
 const dir = mkdtempSync(path.join(tmpdir(), "multinet-verify-"));
 const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
@@ -92,6 +94,13 @@ describe("npm run verify without a reachable cluster", () => {
     expect(outcome.seconds).toBeLessThan(15);
   });
 
+  it("with --exit-zero (failOnError: false) exits 0 even when it could not check, the report saying why", async () => {
+    const outcome = await verify(["--stack", "staging", "--json", "--exit-zero"], { KUBECONFIG: kubeconfig("exitzero", "https://127.0.0.1:1") });
+    expect(outcome.code).toBe(0);
+    expect(JSON.parse(outcome.stdout)).toMatchObject({ ok: false, findings: [], error: expect.stringMatching(/^cannot reach the Kubernetes API server/) });
+    expect(outcome.stderr).toMatch(/^error: verify staging: could not run: cannot reach/);
+  });
+
   it("prints a machine-readable failure with --json", async () => {
     const outcome = await verify(["--stack", "staging", "--json"], { KUBECONFIG: kubeconfig("json", "https://127.0.0.1:1") });
     expect(outcome.code).toBe(2);
@@ -147,11 +156,14 @@ describe("npm run verify against a loopback API server", () => {
     return routes;
   }
 
-  async function against(routes: Record<string, unknown>, args: string[], exec = (command: string[]) => (
-    command.join(" ") === "cat /proc/net/route" ? { stdout: routeText, exitCode: 0 } : { stdout: "", exitCode: 127 })) {
-    const server = await startFakeApiServer(routes, exec);
+  const catRoutes = (command: string[]) => (command.join(" ") === "cat /proc/net/route" ? { stdout: routeText, exitCode: 0 } : { stdout: "", exitCode: 127 });
+
+  /** scripts/verify.ts against the fake cluster; `args` replace `--config <fixture>` when they name the config themselves. */
+  async function against(routes: Record<string, unknown>, args: string[], exec = catRoutes, failWith?: FailWith, env: Record<string, string> = {}) {
+    const server = await startFakeApiServer(routes, exec, failWith);
     try {
-      const outcome = await verify(["--config", stackFile, ...args], { KUBECONFIG: kubeconfig(`fake-${server.url.split(":").pop()}`, server.url) });
+      const config = args.includes("--stack") || args.includes("--config") ? [] : ["--config", stackFile];
+      const outcome = await verify([...config, ...args], { KUBECONFIG: kubeconfig(`fake-${server.url.split(":").pop()}`, server.url), ...env });
       return { ...outcome, requests: server.requests };
     } finally {
       await server.close();
@@ -187,6 +199,60 @@ describe("npm run verify against a loopback API server", () => {
     expect(outcome.stdout).toMatch(/^still failing after waiting 2s \(multinet:verification\.timeoutSeconds, or --timeout\)\nverify fixture: 14 passed, 1 failed \(nad\/default\/flannel\)/m);
     // Read at least twice: once at the start, once at the deadline.
     expect(outcome.requests.filter((r) => r === "GET /api/v1/nodes").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("counts a transient API error while waiting as one failed attempt and passes once the API recovers", async () => {
+    let failures = 1;
+    const outcome = await against(clusterRoutes(), ["--json", "--timeout", "30"], catRoutes, (request) => (request === "GET /api/v1/nodes" && failures-- > 0 ? 503 : undefined));
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(JSON.parse(outcome.stdout)).toMatchObject({ ok: true, summary: "verify fixture: 15 passed, 0 failed" });
+    expect(outcome.requests.filter((r) => r === "GET /api/v1/nodes")).toHaveLength(2);
+  });
+
+  it("reports an API that keeps failing as a failed check at the deadline, not as could-not-run", async () => {
+    const outcome = await against(clusterRoutes(), ["--timeout", "2"], catRoutes, (request) => (request === "GET /api/v1/nodes" ? 503 : undefined));
+    expect(outcome.code, outcome.stderr).toBe(1);
+    expect(outcome.stdout).toMatch(/^FAIL {2}cluster\/read {2}cannot read the nodes: HTTP 503: injected 503 for \/api\/v1\/nodes$/m);
+    expect(outcome.stdout).toMatch(/^still failing after waiting 2s/m);
+  });
+
+  it("stops at once when the credentials may not read what it checks (403)", async () => {
+    const outcome = await against(clusterRoutes(), ["--timeout", "60"], catRoutes, (request) => (request === "GET /api/v1/nodes" ? 403 : undefined));
+    expectCleanFailure(outcome, /^error: verify fixture: could not run: cannot read the nodes: 403 Forbidden: injected 403 for \/api\/v1\/nodes$/m);
+    expect(outcome.seconds).toBeLessThan(15);
+  });
+
+  describe("with the config in MULTINET_CONFIG, as the Pulumi commands run it", () => {
+    const fixtureConfig = (change: (config: Record<string, any>) => void = () => undefined) => {
+      const result = validateConfig(multinetValues(pulumiConfigFromStackFile(path.join(repoRoot, stackFile))));
+      if (!result.ok) throw new Error(result.errors.join("\n"));
+      const config = structuredClone(publicConfig(result.config)) as Record<string, any>;
+      change(config);
+      return JSON.stringify(config);
+    };
+
+    it("needs no stack file", async () => {
+      const outcome = await against(clusterRoutes(), ["--stack", "fixture", "--json"], catRoutes, undefined, { MULTINET_CONFIG: fixtureConfig() });
+      expect(outcome.code, outcome.stderr).toBe(0);
+      expect(JSON.parse(outcome.stdout)).toMatchObject({ stack: "fixture", ok: true, summary: "verify fixture: 15 passed, 0 failed" });
+    });
+
+    it("prefers it to the stack file", async () => {
+      const noPod = fixtureConfig((config) => { config.samplePod.enabled = false; });
+      const outcome = await against(clusterRoutes(), ["--config", stackFile, "--json"], catRoutes, undefined, { MULTINET_CONFIG: noPod });
+      expect(outcome.code, outcome.stderr).toBe(0);
+      expect(JSON.parse(outcome.stdout)).toMatchObject({ summary: "verify fixture: 8 passed, 0 failed, 1 skipped" });
+      expect(outcome.requests.some((r) => r.startsWith("EXEC "))).toBe(false);
+    });
+
+    it("validates it again", async () => {
+      const bad = fixtureConfig((config) => { config.flannel.network = "10.244.0.0/33"; });
+      const outcome = await against(clusterRoutes(), ["--stack", "fixture"], catRoutes, undefined, { MULTINET_CONFIG: bad });
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr).toMatch(/^error: verify fixture: could not run: MULTINET_CONFIG: multinet: the stack config has 1 error:$/m);
+      expect(outcome.stderr).toMatch(/^ {2}- multinet:flannel\.network: "10\.244\.0\.0\/33" must be a CIDR/m);
+      expect(outcome.requests).toEqual([]);
+    });
   });
 
   it("runs the preflight", async () => {

@@ -4,7 +4,9 @@
  * that changes the cluster, the verification after everything it checks, nothing when turned off.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { multinetValues, validateConfig } from "../lib/config";
 import { pulumiConfigForStack, stackNames } from "../lib/stackFile";
+import { publicConfig } from "../lib/verify/stackConfig";
 import { runProgram, type ProgramRun, type RegisteredResource } from "./helpers/mockProgram";
 
 const T = {
@@ -25,13 +27,24 @@ beforeAll(async () => {
 const run = (stack: string) => runs.get(stack)!;
 const dependsOn = (resource: RegisteredResource, target: RegisteredResource) => resource.dependencies.includes(target.urn);
 const components = (r: ProgramRun, type: string) => r.resources.filter((res) => res.type === type);
+/** ` --context <ctx>` when the stack sets kubernetes:context. */
+const contextArgs = (stack: string) => {
+  const context = pulumiConfigForStack(stack)["kubernetes:context"];
+  return context ? ` --context ${context}` : "";
+};
+/** MULTINET_CONFIG of a command, parsed and validated as scripts/verify.ts does. */
+function handedConfig(command: RegisteredResource) {
+  const result = validateConfig(JSON.parse(command.inputs.environment.MULTINET_CONFIG));
+  if (!result.ok) throw new Error(result.errors.join("\n"));
+  return result.config;
+}
 
 describe.each(stackNames())("stack %s", (stack) => {
   it("runs the preflight as a local command, inside its component", () => {
     const r = run(stack);
     expect(r.error).toBeUndefined();
     const check = r.get(T.command, "preflight-check");
-    expect(check.inputs.create).toBe(`npx --no tsx scripts/verify.ts --stack ${stack} --json --preflight`);
+    expect(check.inputs.create).toBe(`npx --no tsx scripts/verify.ts --stack ${stack} --json${contextArgs(stack)} --preflight`);
     expect(check.inputs.logging).toBe("stderr");
     expect(check.parent).toBe(r.urnOf(T.preflight, "preflight"));
   });
@@ -48,7 +61,7 @@ describe.each(stackNames())("stack %s", (stack) => {
   it("verifies after Multus, Flannel, every NAD and the sample pod, re-running when the pod or config changes", () => {
     const r = run(stack);
     const check = r.get(T.command, "verification-check");
-    expect(check.inputs.create).toBe(`npx --no tsx scripts/verify.ts --stack ${stack} --json`);
+    expect(check.inputs.create).toBe(`npx --no tsx scripts/verify.ts --stack ${stack} --json${contextArgs(stack)}`);
     expect(check.inputs.logging).toBe("stderr");
     expect(check.parent).toBe(r.urnOf(T.verification, "verification"));
     for (const target of [...r.ofType(T.daemonSet), ...r.ofType(T.nad), ...r.ofType(T.pod)]) {
@@ -57,6 +70,32 @@ describe.each(stackNames())("stack %s", (stack) => {
     const [config] = check.inputs.triggers;
     expect(Object.keys(config).sort()).toEqual(["calico", "flannel", "multus", "networks", "samplePod", "verification"]);
     expect(check.inputs.triggers).toHaveLength(3);
+  });
+
+  it("hands both commands the config the program validated, in MULTINET_CONFIG", () => {
+    const r = run(stack);
+    const result = validateConfig(multinetValues(pulumiConfigForStack(stack)));
+    if (!result.ok) throw new Error(result.errors.join("\n"));
+    for (const name of ["preflight-check", "verification-check"]) {
+      const check = r.get(T.command, name);
+      expect(Object.keys(check.inputs.environment)).toEqual(["MULTINET_CONFIG"]);
+      expect(handedConfig(check)).toEqual(publicConfig(result.config));
+    }
+  });
+});
+
+describe("the config the commands check", () => {
+  it("is the one Pulumi resolved (ESC, -c overrides), not the stack file on disk", async () => {
+    const overridden = { ...pulumiConfigForStack("staging"), "multinet:flannel": JSON.stringify({ network: "10.250.0.0/16", iface: ["eth9"] }) };
+    const r = await runProgram(overridden, { stack: "staging" });
+    expect(r.error).toBeUndefined();
+    for (const name of ["preflight-check", "verification-check"]) {
+      expect(handedConfig(r.get(T.command, name)).flannel).toMatchObject({ network: "10.250.0.0/16", iface: ["eth9"] });
+    }
+  });
+
+  it("comes with the stack's kubernetes:context", () => {
+    expect(run("kind").get(T.command, "verification-check").inputs.create).toBe("npx --no tsx scripts/verify.ts --stack kind --json --context kind-multinet");
   });
 });
 
@@ -115,6 +154,10 @@ describe("secrets", () => {
     };
     const r = await runProgram(config, { stack: "staging", secretKeys: ["multinet:flannel"] });
     expect(r.error).toBeUndefined();
-    for (const command of r.ofType(T.command)) expect(JSON.stringify(command.inputs.triggers)).not.toContain(psk);
+    for (const command of r.ofType(T.command)) {
+      expect(JSON.stringify(command.inputs.triggers)).not.toContain(psk);
+      expect(JSON.stringify(command.inputs.environment)).not.toContain(psk);
+      expect(handedConfig(command).flannel.backend).toEqual({ type: "wireguard", listenPort: 51820 });
+    }
   });
 });

@@ -64,21 +64,27 @@ function networkOf(cidr: string): string {
   return `${network.toString()}/${prefix}`;
 }
 
-export function expectedAddresses(network: NetworkConfig, flannel: FlannelConfig): AddressRule[] {
+/** A static NAD's addresses: its own, or (static without addresses) the ones the pod names in `ips`. */
+function staticAddresses(network: NetworkConfig, podIps: readonly string[] | undefined): string[] {
+  if (network.type === "flannel" || network.ipam.type !== "static") return [];
+  return network.ipam.addresses?.map(({ address }) => address) ?? [...(podIps ?? [])];
+}
+
+export function expectedAddresses(network: NetworkConfig, flannel: FlannelConfig, podIps?: readonly string[]): AddressRule[] {
   if (network.type === "flannel") return [insideRule(flannel.network)];
   if (network.ipam.type === "host-local") return network.ipam.ranges.map((range) => insideRule(range.subnet));
-  return network.ipam.addresses.map(({ address }) => {
+  return staticAddresses(network, podIps).map((address) => {
     const ip = address.split("/")[0];
     return { describe: `${ip} (static)`, matches: (candidate: string) => ipaddr.isValid(candidate) && ipaddr.parse(candidate).toNormalizedString() === ipaddr.parse(ip).toNormalizedString() };
   });
 }
 
 /** IPv4 destinations an attachment is meant to carry: its subnets and its IPAM routes. */
-export function expectedRoutes(network: NetworkConfig, flannel: FlannelConfig): string[] {
+export function expectedRoutes(network: NetworkConfig, flannel: FlannelConfig, podIps?: readonly string[]): string[] {
   if (network.type === "flannel") return [flannel.network].filter(isIpv4Cidr);
   const subnets = network.ipam.type === "host-local"
     ? network.ipam.ranges.map((range) => range.subnet)
-    : network.ipam.addresses.map(({ address }) => networkOf(address));
+    : staticAddresses(network, podIps).map(networkOf);
   return [...new Set([...subnets, ...network.ipam.routes.map((route) => networkOf(route.dst))])].filter(isIpv4Cidr);
 }
 
@@ -93,8 +99,8 @@ export function expectedAttachments(samplePod: SamplePodConfig, networks: readon
       reference: `${namespace}/${ref.name}`,
       ifname: ifnames[i],
       network,
-      addresses: expectedAddresses(network, flannel),
-      routed: expectedRoutes(network, flannel),
+      addresses: expectedAddresses(network, flannel, ref.ips),
+      routed: expectedRoutes(network, flannel, ref.ips),
     }];
   });
 }

@@ -1,6 +1,7 @@
 /**
  * The command lines the Preflight and Verification components hand to `@pulumi/command`: the same
- * script as `npm run verify`, reading the same stack file, reporting as JSON on stdout.
+ * script as `npm run verify`, reporting as JSON on stdout. The config itself travels in the
+ * command's environment (MULTINET_CONFIG), not through the stack file.
  */
 import type { StackConfig } from "../config";
 import type { ReportKind } from "./findings";
@@ -11,11 +12,13 @@ function shellWord(word: string): string {
 }
 
 /**
- * `npx --no tsx scripts/verify.ts --stack <stack> --json [--preflight] [--exit-zero]`, run from the
- * project directory (where Pulumi runs its commands). `--no`: never download tsx during a deploy.
+ * `npx --no tsx scripts/verify.ts --stack <stack> --json [--context <ctx>] [--preflight] [--exit-zero]`,
+ * run from the project directory (where Pulumi runs its commands). `--no`: never download tsx during
+ * a deploy. `--context`: the stack's `kubernetes:context`, which the script no longer reads from a file.
  */
-export function verifyCommandLine(kind: ReportKind, stack: string, config: StackConfig): string {
+export function verifyCommandLine(kind: ReportKind, stack: string, config: StackConfig, kubeContext?: string): string {
   const words = ["npx", "--no", "tsx", "scripts/verify.ts", "--stack", stack, "--json"];
+  if (kubeContext) words.push("--context", kubeContext);
   if (kind === "preflight") words.push("--preflight");
   else if (!config.verification.failOnError) words.push("--exit-zero");
   return words.map(shellWord).join(" ");

@@ -1,7 +1,7 @@
 /**
  * The optional ping: a temporary peer pod on another node than the sample pod, attached to the
- * sample pod's cross-node networks under the same interface names, pings the sample pod's address
- * on each of them through that interface.
+ * sample pod's flannel networks under the same interface names, pings the sample pod's address on
+ * each of them through that interface.
  */
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "../config";
@@ -10,22 +10,35 @@ import { networksAnnotation, networksAnnotationValue } from "../samplePod";
 import type { ExpectedAttachment } from "./attachments";
 
 /**
- * Whether two pods on different nodes can reach each other over this attachment, and if not why:
- * bridge networks end at the node's bridge, and a static address cannot be given to a second pod.
+ * Whether a peer pod on another node can prove cross-node traffic over this attachment, and if not
+ * why. Only flannel qualifies: each node leases its own subnet, so the peer's address differs from
+ * the sample pod's. host-local IPAM keeps its allocations per node, so on another node it hands out
+ * the same first address again and the ping would be answered inside the peer itself.
  */
 export function pingableReason(attachment: ExpectedAttachment): string | undefined {
   const { network } = attachment;
+  if (network.type === "flannel") return undefined;
   if (network.type === "bridge") return "bridge networks are node-local";
-  if (network.type === "macvlan" && network.ipam.type === "static") return "a second pod would get the same static address";
-  return undefined;
+  if (network.ipam.type === "static") {
+    return network.ipam.addresses ? "a second pod would get the same static address" : "static IPAM: the peer would need an address of its own";
+  }
+  return "host-local IPAM allocates per node: a peer on another node can get the sample pod's own address, and the ping would never leave it";
+}
+
+/** The labels that mark a pod as the verifier's peer: only such a pod is ever deleted. */
+export const peerLabels = commonLabels("verification-peer");
+
+export function isVerifierPeer(pod: IPod): boolean {
+  const labels = pod.metadata?.labels ?? {};
+  return Object.entries(peerLabels).every(([key, value]) => labels[key] === value);
 }
 
 export function peerPodName(samplePodName: string): string {
   return `${samplePodName.slice(0, 58).replace(/-+$/, "")}-peer`;
 }
 
-/** The peer pod: never on `avoidNode`, gone by itself after `lifetimeSeconds` even if cleanup fails. */
-export function peerPod(config: StackConfig, attachments: readonly ExpectedAttachment[], avoidNode: string, lifetimeSeconds: number): Named<IPod> {
+/** The peer pod: only on one of `nodes`, gone by itself after `lifetimeSeconds` even if cleanup fails. */
+export function peerPod(config: StackConfig, attachments: readonly ExpectedAttachment[], nodes: readonly string[], lifetimeSeconds: number): Named<IPod> {
   const { samplePod, verification } = config;
   const refs = attachments.map((a) => {
     const [namespace, name] = a.reference.split("/");
@@ -38,7 +51,7 @@ export function peerPod(config: StackConfig, attachments: readonly ExpectedAttac
     metadata: {
       name,
       namespace: samplePod.namespace,
-      labels: { ...commonLabels("verification-peer"), app: name },
+      labels: { ...peerLabels, app: name },
       annotations: { [networksAnnotation]: networksAnnotationValue(refs, samplePod.namespace) },
     },
     spec: {
@@ -48,7 +61,7 @@ export function peerPod(config: StackConfig, attachments: readonly ExpectedAttac
       affinity: {
         nodeAffinity: {
           requiredDuringSchedulingIgnoredDuringExecution: {
-            nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "NotIn", values: [avoidNode] }] }],
+            nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: [...nodes] }] }],
           },
         },
       },

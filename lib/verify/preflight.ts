@@ -120,9 +120,14 @@ function ownRanges(config: StackConfig): Array<{ key: string; cidr: Cidr }> {
     if (network.ipam.type === "host-local") {
       network.ipam.ranges.forEach((range, r) => ranges.push({ key: configKey(["networks", i, "ipam", "ranges", r, "subnet"]), cidr: parseCidr(range.subnet)! }));
     } else {
-      network.ipam.addresses.forEach((a, r) => ranges.push({ key: configKey(["networks", i, "ipam", "addresses", r, "address"]), cidr: parseCidr(a.address)! }));
+      network.ipam.addresses?.forEach((a, r) => ranges.push({ key: configKey(["networks", i, "ipam", "addresses", r, "address"]), cidr: parseCidr(a.address)! }));
     }
   });
+  // Static IPAM without addresses: the sample pod names its own.
+  if (config.samplePod.enabled) {
+    config.samplePod.networks.forEach((ref, i) => ref.ips?.forEach((ip, k) =>
+      ranges.push({ key: configKey(["samplePod", "networks", i, "ips", k]), cidr: parseCidr(ip)! })));
+  }
   return ranges;
 }
 

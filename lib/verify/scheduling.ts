@@ -30,6 +30,11 @@ export interface PodPlacement {
   tolerations?: IToleration[];
   /** hostNetwork pods also tolerate node.kubernetes.io/network-unavailable. */
   hostNetwork?: boolean;
+  /**
+   * A pod created directly (the ping's peer), not by the DaemonSet controller: none of its automatic
+   * tolerations, and a cordoned node (spec.unschedulable) is out.
+   */
+  plainPod?: boolean;
 }
 
 /** Why a node gets no daemon pod, or undefined when it should have one. */
@@ -38,9 +43,10 @@ export function ineligibleReason(node: INode, placement: PodPlacement): string |
   for (const [key, value] of Object.entries(placement.nodeSelector ?? {})) {
     if (labels[key] !== value) return `label ${key}=${value} missing`;
   }
+  if (placement.plainPod && node.spec?.unschedulable) return "cordoned (spec.unschedulable)";
   const tolerations = [
     ...(placement.tolerations ?? []),
-    ...daemonSetAutoTolerations,
+    ...(placement.plainPod ? [] : daemonSetAutoTolerations),
     ...(placement.hostNetwork ? [{ key: "node.kubernetes.io/network-unavailable", operator: "Exists", effect: "NoSchedule" } as IToleration] : []),
   ];
   for (const taint of node.spec?.taints ?? []) {

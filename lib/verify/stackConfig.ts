@@ -31,6 +31,12 @@ export function withoutSecureValues(values: Record<string, unknown>): { values: 
   return { values: walk(values, "") as Record<string, unknown>, dropped };
 }
 
+/**
+ * The environment variable through which the Pulumi commands hand scripts/verify.ts the config the
+ * program validated (publicConfig, as JSON): the config Pulumi deploys, whatever its sources.
+ */
+export const configEnvVar = "MULTINET_CONFIG";
+
 /** The validated config without its secrets (the WireGuard PSK), for command triggers and outputs. */
 export function publicConfig(config: StackConfig): StackConfig {
   if (config.flannel.backend.type !== "wireguard" || config.flannel.backend.psk === undefined) return config;

@@ -8,7 +8,8 @@ import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { isDeepStrictEqual } from "node:util";
-import { calicoPatch } from "../calico";
+import * as ipaddr from "ipaddr.js";
+import { autodetectionEnvValue, autodetectionOperatorValue, calicoPatch } from "../calico";
 import { cidrContains, parseCidr } from "../cidr";
 import type { AutodetectionMethod, StackConfig } from "../config";
 import { flannelObjects } from "../flannel";
@@ -21,7 +22,7 @@ import { expectedAttachments, parseNetworkStatus, type ExpectedAttachment, type 
 import { fail, pass, skip, type Finding } from "./findings";
 import { judgePing, pingableReason, type PingResult } from "./peer";
 import { defaultRoute, describeRoute, networkRoutedVia } from "./routes";
-import { eligibleNodes, listShort, nodeName } from "./scheduling";
+import { eligibleNodes, ineligibleReason, listShort, nodeName } from "./scheduling";
 
 /** A DaemonSet as read from the cluster, with the pods it owns. */
 export interface DaemonSetState {
@@ -47,10 +48,34 @@ export interface SamplePodState {
   procNetRoute?: string | { error: string };
 }
 
+/** One attachment's ping from the peer pod. */
+export interface PingAttempt {
+  ifname: string;
+  /** The sample pod's address on `ifname`. */
+  target: string;
+  /** The peer's own address on `ifname`, from its network-status. */
+  peerAddress?: string;
+  /** Why the ping was not sent: the peer's address on `ifname` would make a reply prove nothing. */
+  problem?: string;
+  result?: PingResult;
+}
+
+/** `cleanup`: why the peer pod could not be deleted (a note; it stops itself by its deadline). */
 export type PingObservation =
   | { skipped: string }
-  | { error: string }
-  | { peer: string; peerNode: string; samplePodNode: string; results: Array<{ ifname: string; target: string; result: PingResult }> };
+  | { error: string; cleanup?: string }
+  | { peer: string; peerNode: string; samplePodNode: string; results: PingAttempt[]; cleanup?: string };
+
+/** A core/v1 Event as listed, the fields the verifier reads. */
+export interface PodEvent {
+  reason?: string;
+  message?: string;
+  involvedObject?: { uid?: string };
+  eventTime?: string | null;
+  lastTimestamp?: string | null;
+  firstTimestamp?: string | null;
+  series?: { lastObservedTime?: string | null } | null;
+}
 
 export interface VerifySnapshot {
   nodes: INode[];
@@ -81,7 +106,7 @@ export function verifyTargets(config: StackConfig) {
   const calicoDaemonSet = config.calico.mode === "operator"
     ? operatorCalicoNode
     : config.calico.mode === "manifest" ? { namespace: config.calico.namespace, name: config.calico.daemonSetName } : undefined;
-  const pod = samplePodObject(config.samplePod);
+  const pod = samplePodObject(config.samplePod, []);
   return {
     multus: { namespace: multus.namespace, name: multus.name },
     flannel: flannel ? { namespace: flannel.namespace, name: flannel.name } : undefined,
@@ -138,6 +163,60 @@ export function judgeRollout(check: string, where: { namespace: string; name: st
 
 interface EnvVar { name: string; value?: string; valueFrom?: unknown }
 
+/** What is wrong with `env` against the wanted plain values, one phrase per variable. */
+function envProblems(wanted: readonly EnvVar[], env: readonly EnvVar[]): string[] {
+  return wanted.flatMap((want) => {
+    const have = env.find((e) => e.name === want.name);
+    if (!have) return [`${want.name} is not set (want ${want.value})`];
+    if (have.valueFrom) return [`${want.name} comes from valueFrom (want the value ${want.value})`];
+    return have.value === want.value ? [] : [`${want.name}=${have.value ?? ""} (want ${want.value})`];
+  });
+}
+
+/**
+ * The env the Tigera operator renders into calico-system/calico-node for the Installation we patch:
+ * the manifest's value, except skipInterface, which the operator takes as one regex (our `a|b`).
+ */
+export function operatorCalicoNodeEnv(config: StackConfig): EnvVar[] {
+  const value = (method: AutodetectionMethod) => method.skipInterface !== undefined
+    ? `skip-interface=${String(autodetectionOperatorValue(method).skipInterface)}`
+    : autodetectionEnvValue(method);
+  const { ipv4Autodetection, ipv6Autodetection } = config.calico;
+  return [
+    ...(ipv4Autodetection ? [{ name: "IP_AUTODETECTION_METHOD", value: value(ipv4Autodetection) }] : []),
+    ...(ipv6Autodetection ? [{ name: "IP6_AUTODETECTION_METHOD", value: value(ipv6Autodetection) }] : []),
+  ];
+}
+
+/**
+ * calico-node is rolled out with the stack's autodetection. In operator mode the Installation may
+ * already say the right thing while the operator has not re-rendered calico-node, so its rollout
+ * would be the old one: judge the rollout only once the rendered env matches.
+ */
+export function judgeCalicoRollout(config: StackConfig, where: { namespace: string; name: string }, calico: VerifySnapshot["calico"], nodes: readonly INode[]): Finding {
+  const check = "calico/rollout";
+  const rollout = judgeRollout(check, where, { daemonSet: calico.daemonSet }, nodes);
+  if (config.calico.mode !== "operator" || !calico.daemonSet) return rollout;
+  const ref = `DaemonSet ${where.namespace}/${where.name}`;
+  const wanted = operatorCalicoNodeEnv(config);
+  const container = calico.daemonSet.spec?.template.spec?.containers.find((c) => c.name === "calico-node");
+  if (!container) return fail(check, `${ref} has no container calico-node`);
+  const wrong = envProblems(wanted, (container.env ?? []) as EnvVar[]);
+  if (wrong.length) return fail(check, `${ref}: ${wrong.join("; ")}: the operator has not rendered the Installation's autodetection yet`);
+  if (!rollout.ok) return rollout;
+  return pass(check, `${rollout.detail}; renders ${wanted.map((e) => `${e.name}=${e.value}`).join(", ")}`);
+}
+
+/** `firstFound: false` means the same to the operator as no firstFound: compare methods without it. */
+function withoutFirstFoundOff(calicoNetwork: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(calicoNetwork).map(([field, value]) => {
+    if (!value || typeof value !== "object" || (value as { firstFound?: unknown }).firstFound !== false) return [field, value];
+    const method = { ...(value as Record<string, unknown>) };
+    delete method.firstFound;
+    return [field, method];
+  }));
+}
+
 /** calico-node (or the Installation) carries exactly the autodetection the stack's patch sets. */
 export function judgeCalicoAutodetection(config: StackConfig, calico: VerifySnapshot["calico"]): Finding {
   const check = "calico/autodetection";
@@ -150,21 +229,15 @@ export function judgeCalicoAutodetection(config: StackConfig, calico: VerifySnap
     const wanted = (patch.spec as { template: { spec: { containers: Array<{ env: EnvVar[] }> } } }).template.spec.containers[0].env;
     const container = calico.daemonSet.spec?.template.spec?.containers.find((c) => c.name === config.calico.containerName);
     if (!container) return fail(check, `${ref} has no container ${config.calico.containerName}`);
-    const env = (container.env ?? []) as EnvVar[];
-    const wrong = wanted.flatMap((want) => {
-      const have = env.find((e) => e.name === want.name);
-      if (!have) return [`${want.name} is not set (want ${want.value})`];
-      if (have.valueFrom) return [`${want.name} comes from valueFrom (want the value ${want.value})`];
-      return have.value === want.value ? [] : [`${want.name}=${have.value ?? ""} (want ${want.value})`];
-    });
+    const wrong = envProblems(wanted, (container.env ?? []) as EnvVar[]);
     if (wrong.length) return fail(check, `${ref}: ${wrong.join("; ")}`);
     return pass(check, `${ref}: ${wanted.map((e) => `${e.name}=${e.value}`).join(", ")}`);
   }
 
   const ref = `Installation ${config.calico.installationName}`;
   if (!calico.installation) return fail(check, `${ref} not found`);
-  const wanted = (patch.spec as { calicoNetwork: Record<string, unknown> }).calicoNetwork;
-  const have = ((calico.installation.spec?.calicoNetwork ?? {}) as Record<string, unknown>);
+  const wanted = withoutFirstFoundOff((patch.spec as { calicoNetwork: Record<string, unknown> }).calicoNetwork);
+  const have = withoutFirstFoundOff((calico.installation.spec?.calicoNetwork ?? {}) as Record<string, unknown>);
   const wrong = Object.entries(wanted)
     .filter(([field, value]) => !isDeepStrictEqual(have[field], value))
     .map(([field, value]) => `spec.calicoNetwork.${field} is ${JSON.stringify(have[field]) ?? "unset"} (want ${JSON.stringify(value)})`);
@@ -175,25 +248,29 @@ export function judgeCalicoAutodetection(config: StackConfig, calico: VerifySnap
 const calicoAddressAnnotations = { ipv4: "projectcalico.org/IPv4Address", ipv6: "projectcalico.org/IPv6Address" } as const;
 
 /**
- * The node addresses calico-node picked (it writes them to each Node's annotations) follow the
- * configured method where that can be checked from the API, and never come from the Flannel network.
+ * A partial check of the node addresses calico-node picked (it writes them to each Node's
+ * annotations): none lies in the Flannel network, and for `cidrs` / `kubernetesInternalIP` methods
+ * each fits the method. Which interface an address sits on is not visible through the API, so
+ * `interface`, `skipInterface`, `canReach` and `firstFound` are not confirmed beyond the Flannel test;
+ * the detail says so.
  */
 export function judgeCalicoNodeAddresses(config: StackConfig, nodes: readonly INode[]): Finding {
   const check = "calico/node-addresses";
   const flannelNetwork = config.flannel.enabled ? parseCidr(config.flannel.network) : undefined;
   const problems: string[] = [];
   const seen: string[] = [];
+  const proven: string[] = flannelNetwork ? [`none in the Flannel network ${config.flannel.network}`] : [];
   for (const family of ["ipv4", "ipv6"] as const) {
     const method: AutodetectionMethod | undefined = family === "ipv4" ? config.calico.ipv4Autodetection : config.calico.ipv6Autodetection;
-    for (const node of nodes) {
-      const value = node.metadata?.annotations?.[calicoAddressAnnotations[family]];
-      if (!value) continue;
-      const ip = value.split("/")[0];
+    const judged = config.calico.mode !== "none" && method !== undefined;
+    const annotated = nodes.filter((node) => node.metadata?.annotations?.[calicoAddressAnnotations[family]]);
+    for (const node of annotated) {
+      const ip = node.metadata!.annotations![calicoAddressAnnotations[family]].split("/")[0];
       seen.push(`${nodeName(node)} ${ip}`);
       if (flannelNetwork && cidrContains(flannelNetwork, ip)) {
         problems.push(`${nodeName(node)} uses ${ip}, inside the Flannel network ${config.flannel.network} (Calico picked a Flannel interface)`);
       }
-      if (config.calico.mode === "none" || !method) continue;
+      if (!judged) continue;
       if (method.cidrs && !method.cidrs.some((c) => cidrContains(parseCidr(c)!, ip))) {
         problems.push(`${nodeName(node)} uses ${ip}, outside ${method.cidrs.join(", ")}`);
       }
@@ -202,10 +279,15 @@ export function judgeCalicoNodeAddresses(config: StackConfig, nodes: readonly IN
         if (!internal.includes(ip)) problems.push(`${nodeName(node)} uses ${ip}, not its InternalIP ${internal.join(", ") || "(none)"}`);
       }
     }
+    if (!judged || !annotated.length) continue;
+    const label = family === "ipv4" ? "IPv4" : "IPv6";
+    if (method.cidrs) proven.push(`${label} within ${method.cidrs.join(", ")}`);
+    else if (method.kubernetesInternalIP) proven.push(`${label} the nodes' InternalIPs`);
+    else proven.push(`${label} ${autodetectionEnvValue(method)} itself not checked (the API does not show which interface an address is on)`);
   }
   if (!seen.length) return skip(check, "no node carries projectcalico.org/IPv4Address or IPv6Address yet");
   if (problems.length) return fail(check, problems.join("; "));
-  return pass(check, listShort(seen, 4));
+  return pass(check, `${listShort(seen, 4)}: ${proven.join("; ") || "nothing to check them against"}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,17 +446,62 @@ export function pingPlan(config: StackConfig): { attachments: ExpectedAttachment
   return { attachments, skipped };
 }
 
+/**
+ * The nodes the peer pod may run on: not the sample pod's, open to a pod without tolerations, and
+ * with a ready Multus (and Flannel) daemon pod, without which its attachments cannot be set up.
+ * When none qualifies the ping is skipped with the reasons rather than left to time out.
+ */
+export function peerNodes(snapshot: VerifySnapshot, samplePodNode: string): { nodes: string[] } | { skipped: string } {
+  const others = snapshot.nodes.filter((node) => nodeName(node) !== samplePodNode);
+  if (!others.length) return { skipped: "single-node cluster: no second node for a peer pod" };
+  const readyOn = (state: DaemonSetState) => new Set((state.pods ?? []).filter(isReady).map((pod) => pod.spec?.nodeName));
+  const multus = readyOn(snapshot.multus);
+  const flannel = snapshot.flannel ? readyOn(snapshot.flannel) : undefined;
+  const nodes: string[] = [];
+  const refused: string[] = [];
+  for (const node of others) {
+    const name = nodeName(node);
+    const why = ineligibleReason(node, { plainPod: true })
+      ?? (multus.has(name) ? undefined : "no ready Multus pod")
+      ?? (!flannel || flannel.has(name) ? undefined : "no ready Flannel pod");
+    if (why) refused.push(`${name}: ${why}`);
+    else nodes.push(name);
+  }
+  return nodes.length ? { nodes } : { skipped: `no node other than ${samplePodNode} can take the peer pod (${listShort(refused, 3)})` };
+}
+
+const sameIp = (a: string, b: string) => ipaddr.isValid(a) && ipaddr.isValid(b) && ipaddr.parse(a).toNormalizedString() === ipaddr.parse(b).toNormalizedString();
+
+/**
+ * The peer's own address on the attachment, from its network-status. It must lie in the
+ * attachment's network and differ from the target: a peer holding the target itself would answer
+ * its own ping without a packet leaving it.
+ */
+export function peerAttachmentAddress(attachment: ExpectedAttachment, peer: IPod | undefined, target: string): { ip: string } | { problem: string } {
+  const status = parseNetworkStatus(peer?.metadata?.annotations?.[networkStatusAnnotation]);
+  if ("error" in status) return { problem: `peer: ${status.error}` };
+  const found = attachmentEntry(status.entries, attachment);
+  if ((found.entry?.ips ?? []).some((ip) => sameIp(ip, target))) {
+    return { problem: `the peer has the sample pod's own address ${target} on ${attachment.ifname}: a reply would not cross nodes` };
+  }
+  if (found.problem) return { problem: `peer: ${found.problem}` };
+  return { ip: found.ip! };
+}
+
 function judgePingObservation(config: StackConfig, observation: PingObservation | undefined): Finding[] {
   if (!config.verification.ping.enabled) return [];
   if (!observation) return [skip("ping", "not run: the other checks failed first")];
   if ("skipped" in observation) return [skip("ping", observation.skipped)];
-  if ("error" in observation) return [fail("ping", observation.error)];
+  const note = "cleanup" in observation && observation.cleanup ? `; note: ${observation.cleanup}` : "";
+  if ("error" in observation) return [fail("ping", `${observation.error}${note}`)];
   const { skipped } = pingPlan(config);
   return [
-    ...observation.results.map(({ ifname, target, result }) => {
+    ...observation.results.map(({ ifname, target, peerAddress, problem, result }) => {
+      const from = `${observation.peer}${peerAddress ? ` (${peerAddress})` : ""} on ${observation.peerNode}`;
+      const route = `${from} → ${target} on ${observation.samplePodNode} via ${ifname}`;
+      if (problem || !result) return fail(`ping/${ifname}`, `${route}: ${problem ?? "not pinged"}${note}`);
       const verdict = judgePing(result);
-      const route = `${observation.peer} on ${observation.peerNode} → ${target} on ${observation.samplePodNode} via ${ifname}`;
-      return verdict.ok ? pass(`ping/${ifname}`, `${route}: ${verdict.detail}`) : fail(`ping/${ifname}`, `${route}: ${verdict.detail}`);
+      return verdict.ok ? pass(`ping/${ifname}`, `${route}: ${verdict.detail}${note}`) : fail(`ping/${ifname}`, `${route}: ${verdict.detail}${note}`);
     }),
     ...skipped,
   ];
@@ -394,7 +521,7 @@ export function verifyFindings(config: StackConfig, snapshot: VerifySnapshot): F
       : skip("flannel/rollout", "multinet:flannel.enabled is false"),
     judgeCalicoAutodetection(config, snapshot.calico),
     targets.calicoDaemonSet
-      ? judgeRollout("calico/rollout", targets.calicoDaemonSet, { daemonSet: snapshot.calico.daemonSet }, snapshot.nodes)
+      ? judgeCalicoRollout(config, targets.calicoDaemonSet, snapshot.calico, snapshot.nodes)
       : skip("calico/rollout", "multinet:calico.mode is none"),
     judgeCalicoNodeAddresses(config, snapshot.nodes),
     ...judgeNads(config, snapshot.nads),
@@ -407,4 +534,21 @@ export function verifyFindings(config: StackConfig, snapshot: VerifySnapshot): F
 /** The sample pod's attachment addresses by interface, from its network-status (for the ping). */
 export function samplePodAddresses(config: StackConfig, state: SamplePodState | undefined): Map<string, string> {
   return judgeSamplePod(config, state).addresses;
+}
+
+/** When an event was last seen, the same way for old-style (lastTimestamp) and new-style (eventTime, series) events. */
+function lastSeen(event: PodEvent): number {
+  const text = event.series?.lastObservedTime || event.eventTime || event.lastTimestamp || event.firstTimestamp;
+  return text ? Date.parse(text) || 0 : 0;
+}
+
+/**
+ * The Warning events of one pod object, oldest first, one line each. By UID: a pod deleted and
+ * created again under the same name must not show its predecessor's failures.
+ */
+export function podWarningMessages(events: readonly PodEvent[], uid: string | undefined): string[] {
+  return events
+    .filter((event) => !uid || event.involvedObject?.uid === uid)
+    .sort((a, b) => lastSeen(a) - lastSeen(b))
+    .map((event) => `${event.reason ?? "Warning"}: ${(event.message ?? "").replace(/\s+/g, " ").slice(0, 300)}`);
 }
