@@ -18,12 +18,27 @@ export function stackNames(): string[] {
   return readdirSync(stacksDir).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f)).map(stackNameOf).sort();
 }
 
+/** A value `pulumi config set --secret` wrote: `{secure: "v1:..."}`. */
+export function isSecureValue(value: unknown): boolean {
+  return Boolean(value) && typeof value === "object" && !Array.isArray(value)
+    && Object.keys(value as object).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
+}
+
+/** Where encrypted values sit in a config value: `key`, `key.backend.psk`, `key[0].x`. */
+function securePaths(value: unknown, path: string): string[] {
+  if (isSecureValue(value)) return [path];
+  if (Array.isArray(value)) return value.flatMap((item, i) => securePaths(item, `${path}[${i}]`));
+  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => securePaths(v, `${path}.${k}`));
+  return [];
+}
+
 export function pulumiConfigFromStackFile(file: string, project = "multinet"): Record<string, string> {
   const document = parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(document?.config ?? {})) {
-    if (value && typeof value === "object" && "secure" in value) {
-      throw new Error(`${file}: ${key} is encrypted; only the Pulumi CLI can decrypt it (render and the tests cannot); use a copy with a stand-in value`);
+    const encrypted = securePaths(value, key);
+    if (encrypted.length) {
+      throw new Error(`${file}: ${encrypted.join(", ")} ${encrypted.length === 1 ? "is" : "are"} encrypted; only the Pulumi CLI can decrypt it (render and the tests cannot); use a copy with a stand-in value`);
     }
     const fullKey = key.includes(":") ? key : `${project}:${key}`;
     config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);

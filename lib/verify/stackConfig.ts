@@ -4,12 +4,7 @@
  * verification commands record in the state.
  */
 import type { StackConfig } from "../config";
-
-/** A value `pulumi config set --secret` wrote: `{secure: "v1:..."}`. */
-function isSecure(value: unknown): boolean {
-  return Boolean(value) && typeof value === "object" && !Array.isArray(value)
-    && Object.keys(value as object).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
-}
+import { isSecureValue } from "../stackFile";
 
 /**
  * Removes every encrypted leaf from parsed `multinet:` values and says where they were. The only
@@ -23,7 +18,7 @@ export function withoutSecureValues(values: Record<string, unknown>): { values: 
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const child = key ? `${key}.${k}` : k;
-      if (isSecure(v)) dropped.push(child);
+      if (isSecureValue(v)) dropped.push(child);
       else out[k] = walk(v, child);
     }
     return out;
