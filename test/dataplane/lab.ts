@@ -3,12 +3,16 @@
  * namespace and no route leads out of the lab:
  *
  *   mgmt fabric (br0) ─ eth0 ─┬─ node-a ─ eth1 ─┬─ data fabric (br0) ─ eth0 ─ router ─ eth1 ── eth0 ─ client
- *   10.88.0.0/24              └─ node-b ─ eth1 ─┘  nodes 172.30.0.0/24        172.30.1.1    172.30.2.1   172.30.2.10
+ *   10.88.0.0/24              └─ node-b ─ eth1 ─┘  nodes 172.30.0.0/24        172.30.0.1    172.30.2.1   172.30.2.10
+ *                                                  pods' data subnet          172.30.1.1
  *
- * Pods are namespaces too. Their eth0 comes from a ptp config standing in for Calico; their net1…
- * from NADs, with the plugins running in the node's namespace. Every namespace and temp dir name
- * starts with `mnt-<pid>-`, and temp dirs live only under `tempParent`, so a later run can remove
- * what a crashed one left behind without touching anything else.
+ * The router is the data network's: the nodes reach the client's subnet through it, and it routes
+ * each node's flannel subnet to that node's eth1, as the underlay of flannel's host-gw backend does.
+ * Pods are namespaces too. Their eth0 comes from a ptp config standing in for Calico (with Felix's
+ * strict reverse-path filter on the node's side); their net1… from NADs, with the plugins running
+ * in the node's namespace. Every namespace and temp dir name starts with `mnt-<pid>-`, and temp
+ * dirs live only under `tempParent`, so a later run can remove what a crashed one left behind
+ * without touching anything else.
  */
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +32,10 @@ const netnsDir = "/run/netns";
 /** The only place the suite keeps temp dirs (one per lab), and the only place leftovers are removed from. */
 export const tempParent = join(tmpdir(), "multinet-dataplane");
 
+/** The client's subnet of the data network, behind the router. */
+const clientSubnet = "172.30.2.0/24";
+/** The router's address on the nodes' subnet: the nodes' gateway to the client's subnet. */
+const routerOnNodeSubnet = "172.30.0.1";
 /** The Calico stand-in's pod CIDR per node (inside the stack's Calico pool). */
 const primaryPodCidrs = ["192.168.1.0/24", "192.168.2.0/24"];
 /** The lab's own IPv4 networks: mgmt fabric, data network (nodes, pods' data subnet, client), the Calico stand-in's pod CIDRs. */
@@ -97,8 +105,10 @@ export function removeLeftovers(): void {
   );
 }
 
-function setSysctl(netns: string, key: string, value: string): void {
-  run("ip", ["netns", "exec", netns, "tee", `/proc/sys/${key.replace(/\./g, "/")}`], { input: value });
+/** Sets one value for several sysctl keys in a namespace (one exec). */
+function setSysctl(netns: string, keys: string | string[], value: string): void {
+  const files = [keys].flat().map((key) => `/proc/sys/${key.replace(/\./g, "/")}`);
+  run("ip", ["netns", "exec", netns, "tee", ...files], { input: value });
 }
 
 /** The `index`-th subnetLen slice of a network: slice(10.244.0.0/16, 24, 1) = 10.244.1.0/24. */
@@ -149,7 +159,25 @@ export class Pod implements PodRef {
       type: "ptp",
       ipam: { type: "host-local", ranges: [[{ subnet: this.node.primaryPodCidr }]], routes: [{ dst: "0.0.0.0/0" }] },
     };
-    return this.add("eth0", standIn, "calico-stand-in");
+    const attachment = this.add("eth0", standIn, "calico-stand-in");
+    // Felix sets strict reverse-path filtering on every workload interface (endpoint_mgr.go,
+    // configureInterface) so a workload cannot spoof its address: the node drops a packet from the
+    // pod's veth whose source the node would not route back over that veth.
+    this.setWorkloadRpFilter(1);
+    return attachment;
+  }
+
+  /** The node's side of the Calico stand-in's veth (a real node's `cali…` interface). */
+  hostVeth(): string {
+    const interfaces = this.attachment("eth0").result.interfaces as Array<{ name: string; sandbox?: string }>;
+    const hostSide = interfaces.find((i) => !i.sandbox);
+    if (!hostSide) throw new Error(`ptp reported no host-side interface for ${this.name}`);
+    return hostSide.name;
+  }
+
+  /** The node's reverse-path filter on hostVeth(): 1 strict (Felix's setting, the default here), 2 loose, 0 off. */
+  setWorkloadRpFilter(mode: 0 | 1 | 2): void {
+    setSysctl(this.node.netns, `net.ipv4.conf.${this.hostVeth()}.rp_filter`, String(mode));
   }
 
   /** net1, net2… from a NAD, named and configured the way Multus does it; `args` as from the pod's annotation. */
@@ -194,6 +222,8 @@ export class Lab {
   readonly nodes: Node[];
   /** A host on another subnet of the data network (172.30.2.0/24), behind the router. */
   readonly client: { netns: string; address: string };
+  /** The data network's router (172.30.0.1 and 172.30.1.1 on eth0, 172.30.2.1 on eth1). */
+  readonly router: { netns: string };
   /** Starts every namespace and temp dir name of this lab: `mnt-<pid>-<random>-`. */
   readonly prefix = `${namePrefix}${process.pid}-${randomBytes(2).toString("hex")}-`;
   private readonly namespaces: string[] = [];
@@ -205,7 +235,7 @@ export class Lab {
     this.stateDir = mkdtempSync(join(ensureTempParent(), this.prefix));
     this.ipamDataDir = join(this.stateDir, "ipam");
     // A failed build is torn down; its error is the one thrown, the teardown's are attached to it.
-    [this.nodes, this.client] = buildOrTearDown(() => this.build(), () => this.tearDown());
+    [this.nodes, this.client, this.router] = buildOrTearDown(() => this.build(), () => this.tearDown());
   }
 
   /** This lab's namespaces that still exist, as listed in /run/netns. */
@@ -213,10 +243,17 @@ export class Lab {
     return existsSync(netnsDir) ? readdirSync(netnsDir).filter((name) => name.startsWith(this.prefix)).sort() : [];
   }
 
+  /**
+   * A new namespace of the lab. A new namespace copies IPv4 conf/all and conf/default from the
+   * root namespace (net.core.devconf_inherit_init_net=0), so the host's rp_filter would decide
+   * which lab packets are dropped; it is set to 0 here, and the only reverse-path filter in the lab
+   * is the Calico stand-in's (attachPrimary).
+   */
   private netns(suffix: string): string {
     const name = `${this.prefix}${suffix}`;
     run("ip", ["netns", "add", name]);
     this.namespaces.push(name);
+    setSysctl(name, ["net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter"], "0");
     return name;
   }
 
@@ -228,7 +265,7 @@ export class Lab {
     run("ip", ["-n", netns, "link", "set", "dev", ifname, "up"]);
   }
 
-  private build(): [Node[], { netns: string; address: string }] {
+  private build(): [Node[], { netns: string; address: string }, { netns: string }] {
     const [mgmt, data] = [this.netns("mgmt"), this.netns("data")];
     for (const fabric of [mgmt, data]) {
       run("ip", ["-n", fabric, "link", "add", "br0", "type", "bridge"]);
@@ -256,9 +293,16 @@ export class Lab {
       run("ip", ["-n", from.netns, "route", "add", to.flannelSubnet, "via", to.eth1Address]);
     }
 
-    // A router between the pods' data subnet and another subnet of the data network, with a client.
+    // The data network's router, between the nodes' subnet, the pods' data subnet and the client's
+    // subnet. As the underlay of flannel's host-gw backend, it routes each node's flannel subnet to
+    // that node's eth1; the nodes reach the client's subnet through it.
     const [router, client] = [this.netns("router"), this.netns("client")];
     this.connect(data, "to-router", router, "eth0", "172.30.1.1/24");
+    run("ip", ["-n", router, "addr", "add", `${routerOnNodeSubnet}/24`, "dev", "eth0"]);
+    for (const node of nodes) {
+      run("ip", ["-n", router, "route", "add", node.flannelSubnet, "via", node.eth1Address]);
+      run("ip", ["-n", node.netns, "route", "add", clientSubnet, "via", routerOnNodeSubnet]);
+    }
     run("ip", ["-n", router, "link", "add", "name", "eth1", "type", "veth", "peer", "name", "eth0", "netns", client]);
     run("ip", ["-n", router, "addr", "add", "172.30.2.1/24", "dev", "eth1"]);
     run("ip", ["-n", router, "link", "set", "dev", "eth1", "up"]);
@@ -266,7 +310,8 @@ export class Lab {
     run("ip", ["-n", client, "addr", "add", "172.30.2.10/24", "dev", "eth0"]);
     run("ip", ["-n", client, "link", "set", "dev", "eth0", "up"]);
     run("ip", ["-n", client, "route", "add", "172.30.0.0/16", "via", "172.30.2.1"]);
-    return [nodes, { netns: client, address: "172.30.2.10" }];
+    run("ip", ["-n", client, "route", "add", stack.flannel.network, "via", "172.30.2.1"]);
+    return [nodes, { netns: client, address: "172.30.2.10" }, { netns: router }];
   }
 
   node(name: "node-a" | "node-b"): Node {
