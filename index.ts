@@ -30,19 +30,19 @@ const calico = config.calico.mode !== "none" ? new CalicoAutodetection("calico-a
 const attachments = config.networks.map((network) =>
   new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd, ...afterPreflight] }));
 
+// Multus, Flannel and the Calico patch, rolled out.
+const nodeAgents = [multus, ...(flannel ? [flannel] : []), ...(calico ? [calico] : [])];
+
 const podAttachments = config.samplePod.networks.map((ref) =>
   attachments.find((nad) => nad.reference === nadReference(ref, config.samplePod.namespace))!);
 const pod = config.samplePod.enabled
-  ? new SamplePod("sample-pod", config.samplePod, podAttachments, {
-    // Multus, Flannel and the Calico patch rolled out and the NADs it names in place before it starts.
-    dependsOn: [...afterPreflight, multus, ...(flannel ? [flannel] : []), ...(calico ? [calico] : []), ...podAttachments],
-  })
+  ? new SamplePod("sample-pod", config.samplePod, podAttachments, { dependsOn: [...afterPreflight, ...nodeAgents, ...podAttachments] })
   : undefined;
 
 // After the deploy: does the multi-network setup work?
 const verifier = config.verification.enabled
   ? new Verification("verification", { stack, config, kubeContext, podUid: pod?.pod.metadata.uid }, {
-    dependsOn: [multus, ...(flannel ? [flannel] : []), ...(calico ? [calico] : []), ...attachments, ...(pod ? [pod] : [])],
+    dependsOn: [...nodeAgents, ...attachments, ...(pod ? [pod] : [])],
   })
   : undefined;
 
