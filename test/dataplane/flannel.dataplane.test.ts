@@ -98,12 +98,8 @@ describe("the flannel NAD on the real bridge and host-local plugins", () => {
   let fa: Pod;
   let fb: Pod;
   beforeAll(() => {
-    fa = lab().pod("fa", lab().node("node-a"));
-    fb = lab().pod("fb", lab().node("node-b"));
-    for (const pod of [fa, fb]) {
-      pod.attachPrimary();
-      pod.attach(network("flannel"));
-    }
+    fa = lab().podAttachedTo("fa", "node-a", network("flannel"));
+    fb = lab().podAttachedTo("fb", "node-b", network("flannel"));
   });
   afterAll(() => lab().removePods());
 
@@ -149,12 +145,8 @@ describe("the flannel NAD with sourceBasedRouting", () => {
   let s: Pod;
   let fb: Pod;
   beforeAll(() => {
-    s = lab().pod("s", lab().node("node-a"));
-    s.attachPrimary();
-    s.attach(flannelWithSbr());
-    fb = lab().pod("fb", lab().node("node-b"));
-    fb.attachPrimary();
-    fb.attach(network("flannel"));
+    s = lab().podAttachedTo("s", "node-a", flannelWithSbr());
+    fb = lab().podAttachedTo("fb", "node-b", network("flannel"));
   });
   afterAll(() => lab().removePods());
 
@@ -191,9 +183,7 @@ describe("the flannel NAD with sourceBasedRouting", () => {
 describe("the flannel NAD with sourceBasedRouting on node-b, whose bridge masquerades", () => {
   let sb: Pod;
   beforeAll(() => {
-    sb = lab().pod("sb", lab().node("node-b"));
-    sb.attachPrimary();
-    sb.attach(flannelWithSbr());
+    sb = lab().podAttachedTo("sb", "node-b", flannelWithSbr());
   });
   afterAll(() => lab().removePods());
 

@@ -327,6 +327,14 @@ export class Lab {
     return pod;
   }
 
+  /** A pod on a node with eth0 from the primary network and net1 from `network`: most proofs start so. */
+  podAttachedTo(name: string, nodeName: Parameters<Lab["node"]>[0], network: NetworkConfig): Pod {
+    const pod = this.pod(name, this.node(nodeName));
+    pod.attachPrimary();
+    pod.attach(network);
+    return pod;
+  }
+
   /** Deletes one of the lab's namespaces; it stays listed (for the final teardown to retry) if that fails. */
   private deleteNamespace(netns: string): void {
     run("ip", ["netns", "del", netns]);

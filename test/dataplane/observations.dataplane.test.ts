@@ -19,12 +19,8 @@ describe("the manual setup: a macvlan attachment without source-based routing", 
   let a: Pod;
   let b: Pod;
   beforeAll(() => {
-    a = lab().pod("a", lab().node("node-a"));
-    b = lab().pod("b", lab().node("node-b"));
-    for (const pod of [a, b]) {
-      pod.attachPrimary();
-      pod.attach(network("data"));
-    }
+    a = lab().podAttachedTo("a", "node-a", network("data"));
+    b = lab().podAttachedTo("b", "node-b", network("data"));
   });
   afterAll(() => lab().removePods());
 
@@ -69,12 +65,8 @@ describe("the fix: sourceBasedRouting chains the sbr plugin", () => {
   let s: Pod;
   let b: Pod;
   beforeAll(() => {
-    s = lab().pod("s", lab().node("node-a"));
-    s.attachPrimary();
-    s.attach(network("data-sbr"));
-    b = lab().pod("b", lab().node("node-b"));
-    b.attachPrimary();
-    b.attach(network("data"));
+    s = lab().podAttachedTo("s", "node-a", network("data-sbr"));
+    b = lab().podAttachedTo("b", "node-b", network("data"));
   });
   afterAll(() => lab().removePods());
 
