@@ -10,8 +10,7 @@ import { NetworkAttachment } from "./components/networkAttachment";
 import { Preflight } from "./components/preflight";
 import { SamplePod } from "./components/samplePod";
 import { Verification } from "./components/verification";
-import { formatConfigErrors, multinetValues, validateConfig } from "./lib/config";
-import { nadReference } from "./lib/samplePod";
+import { formatConfigErrors, multinetValues, nadReference, validateConfig } from "./lib/config";
 
 // Validate the whole stack before the first resource is registered: a bad stack never half-deploys.
 const result = validateConfig(multinetValues(pulumi.runtime.allConfig()));

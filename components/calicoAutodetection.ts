@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { calicoPatch } from "../lib/calico";
+import { calicoPatch } from "../lib/build/calico";
 import { calicoSchema } from "../lib/config";
-import { logicalName } from "../lib/k8s";
+import { logicalName } from "../lib/build/objects";
 import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { flannelSchema } from "../lib/config";
-import { flannelImage, flannelObjects } from "../lib/flannel";
-import { logicalName } from "../lib/k8s";
+import { flannelImage, flannelObjects } from "../lib/build/flannel";
+import { logicalName } from "../lib/build/objects";
 import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**

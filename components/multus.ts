@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { multusSchema } from "../lib/config";
-import { logicalName } from "../lib/k8s";
-import { multusImage, multusObjects } from "../lib/multus";
+import { logicalName } from "../lib/build/objects";
+import { multusImage, multusObjects } from "../lib/build/multus";
 import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { networkSchema } from "../lib/config";
-import { logicalName } from "../lib/k8s";
-import { networkAttachmentDefinition } from "../lib/networks";
+import { logicalName } from "../lib/build/objects";
+import { networkAttachmentDefinition } from "../lib/build/networks";
 import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**

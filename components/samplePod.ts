@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { samplePodSchema } from "../lib/config";
-import { logicalName } from "../lib/k8s";
-import { networksAnnotation, samplePod } from "../lib/samplePod";
+import { networksAnnotation, samplePodSchema } from "../lib/config";
+import { logicalName } from "../lib/build/objects";
+import { samplePod } from "../lib/build/samplePod";
 import { childOptions, componentArgs, kubeArgs } from "./args";
 import type { NetworkAttachment } from "./networkAttachment";
 

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import { repoRoot } from "../lib/stackFile";
+import { repoRoot } from "../lib/files/stackFiles";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "9" }, stack: { type: "string", default: "prod" } } });
 const runs = Number(values.runs);

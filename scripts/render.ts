@@ -14,9 +14,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { runProgram } from "../lib/mockRuntime";
-import { isRendered, manifestFiles, manifestsOf, manifestsYaml, type Manifest } from "../lib/render";
-import { pulumiConfigFromStackFile, stackFilePath, stackNameOf, stackNames } from "../lib/stackFile";
+import { runProgram } from "../lib/render/mockRuntime";
+import { isRendered, manifestFiles, manifestsOf, manifestsYaml, type Manifest } from "../lib/render/manifests";
+import { pulumiConfigFromStackFile, stackFilePath, stackNameOf, stackNames } from "../lib/files/stackFiles";
 
 const usage = "usage: npm run -s render -- (--stack <name> | --config <Pulumi.<name>.yaml>) [--out <dir>]";
 
@@ -68,7 +68,7 @@ function writeFiles(dir: string, manifests: Manifest[], stack: string): void {
 async function main(): Promise<void> {
   const values = options();
   const { stack, config } = readStack(stackFileFrom(values));
-  const run = await runProgram(() => import("../index"), config, { stack });
+  const run = await runProgram(() => import(".."), config, { stack });
   if (run.error) throw run.error;
 
   const manifests = manifestsOf(run.resources);

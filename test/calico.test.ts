@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { autodetectionEnvValue, autodetectionOperatorValue, calicoFieldManager, calicoPatch } from "../lib/calico";
+import { autodetectionEnvValue, autodetectionOperatorValue, calicoFieldManager, calicoPatch } from "../lib/build/calico";
 import { calicoSchema } from "../lib/config";
 
 describe("Calico autodetection", () => {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { configKey, imageProblem, isInterfaceName, multinetValues, validateConfig } from "../lib/config";
-import { pulumiConfigForStack, stackNames } from "../lib/stackFile";
+import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
 import { runProgram } from "./helpers/mockProgram";
 
 /** A minimal valid stack, as parsed values; tests break one thing at a time. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { flannelSchema } from "../lib/config";
-import { flanneldArgs, flannelNetConf, flannelObjects } from "../lib/flannel";
+import { flanneldArgs, flannelNetConf, flannelObjects } from "../lib/build/flannel";
 
 const flannel = (values: Record<string, unknown> = {}) => flannelSchema.parse(values);
 

@@ -12,10 +12,10 @@ import * as path from "node:path";
 import { isRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { calicoFieldManager } from "../lib/calico";
-import { parseCniConfig, serializeCniConfig } from "../lib/cni";
-import { manifestsOf, manifestsYaml, redacted, type KubeManifest, type Manifest } from "../lib/render";
-import { pulumiConfigForStack, pulumiConfigFromStackFile, repoRoot, stackFilePath, stackNames } from "../lib/stackFile";
+import { calicoFieldManager } from "../lib/build/calico";
+import { parseCniConfig, serializeCniConfig } from "../lib/build/cni";
+import { manifestsOf, manifestsYaml, redacted, type KubeManifest, type Manifest } from "../lib/render/manifests";
+import { pulumiConfigForStack, pulumiConfigFromStackFile, repoRoot, stackFilePath, stackNames } from "../lib/files/stackFiles";
 import { runProgram } from "./helpers/mockProgram";
 
 const stacks = stackNames();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { multusSchema } from "../lib/config";
-import { multusDaemonConfig, multusImage, multusObjects } from "../lib/multus";
+import { multusDaemonConfig, multusImage, multusObjects } from "../lib/build/multus";
 
 const thick = multusObjects(multusSchema.parse({}));
 const thin = multusObjects(multusSchema.parse({ mode: "thin" }));

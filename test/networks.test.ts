@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseCniConfig, serializeCniConfig } from "../lib/cni";
+import { parseCniConfig, serializeCniConfig } from "../lib/build/cni";
 import { networkSchema } from "../lib/config";
-import { cniConfigFor, networkAttachmentDefinition } from "../lib/networks";
+import { cniConfigFor, networkAttachmentDefinition } from "../lib/build/networks";
 
 const network = (values: Record<string, unknown>) => networkSchema.parse(values);
 

@@ -20,8 +20,8 @@ import {
   cniConfigProblems, cniVersions, containersOf, floatingImageTag, hostAccessAllowed, hostAccessGranted, hostAccessUsed, imageTagProblem,
   isPinnedByDigest, podSpecOf, type KubeObject,
 } from "../policy/rules";
-import { floatingImageTag as configFloatingImageTag } from "../lib/versions";
-import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/stackFile";
+import { floatingImageTag as configFloatingImageTag } from "../lib/config/versions";
+import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/files/stackFiles";
 import { runProgram, type RegisteredResource } from "./helpers/mockProgram";
 
 interface Finding {

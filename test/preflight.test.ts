@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { multinetValues, validateConfig, type StackConfig } from "../lib/config";
-import { pulumiConfigFromStackFile } from "../lib/stackFile";
+import { pulumiConfigFromStackFile } from "../lib/files/stackFiles";
 import type { Finding } from "../lib/verify/findings";
 import { calicoDaemonSetCandidates, detectCalicoInstall, preflightFindings, type PreflightSnapshot } from "../lib/verify/preflight";
 

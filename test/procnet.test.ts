@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseFibTrieLocalAddresses, parseIpAddrJson, parseProcNetRoute, routeFor } from "../lib/procnet";
+import { parseFibTrieLocalAddresses, parseIpAddrJson, parseProcNetRoute, routeFor } from "../lib/net/procnet";
 
 // Real kernel output captured in namespaces; see test/fixtures/procnet/README.md.
 const fixture = (name: string) => readFileSync(join(__dirname, "fixtures", "procnet", name), "utf8");

@@ -6,10 +6,10 @@ import { unknown } from "@pulumi/pulumi/output";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import type { RegisteredResource } from "../lib/mockRuntime";
+import type { RegisteredResource } from "../lib/render/mockRuntime";
 import {
   componentFileStem, isRendered, manifestFiles, manifestsOf, manifestsYaml, redacted, serverSideApplyCommand,
-} from "../lib/render";
+} from "../lib/render/manifests";
 
 const stackUrn = "urn:pulumi:test::multinet::pulumi:pulumi:Stack::multinet-test";
 const componentUrn = (type: string, name: string) => `urn:pulumi:test::multinet::${type}::${name}`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { samplePodSchema } from "../lib/config";
-import { attachmentInterfaces, attachmentsHashAnnotation, nadReference, networksAnnotationValue, samplePod } from "../lib/samplePod";
+import { attachmentsHashAnnotation, samplePod } from "../lib/build/samplePod";
+import { attachmentInterfaces, nadReference, networksAnnotationValue } from "../lib/config";
 
 describe("sample pod", () => {
   it("asks for its networks in the annotation's short form", () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { pulumiConfigFromStackFile, stackNameOf } from "../lib/stackFile";
+import { pulumiConfigFromStackFile, stackNameOf } from "../lib/files/stackFiles";
 
 const dir = mkdtempSync(path.join(tmpdir(), "multinet-stackfile-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { imageProblem } from "../lib/config";
-import { pulumiConfigForStack, stackNames } from "../lib/stackFile";
+import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
 import { runProgram, type ProgramRun, type RegisteredResource } from "./helpers/mockProgram";
 
 const T = {

@@ -6,7 +6,7 @@
 import { ApiException, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type Exec } from "@kubernetes/client-node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { describe, expect, it, vi } from "vitest";
-import { deletePeer, isAuthError, isRetryable, KubeError, listNodes, startPeer, type Kube } from "../lib/kube";
+import { deletePeer, isAuthError, isRetryable, KubeError, listNodes, startPeer, type Kube } from "../lib/kube/client";
 import { peerLabels } from "../lib/verify/peer";
 
 const never = () => new Promise<never>(() => undefined);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { multinetValues, validateConfig } from "../lib/config";
-import { pulumiConfigFromStackFile, repoRoot } from "../lib/stackFile";
+import { pulumiConfigFromStackFile, repoRoot } from "../lib/files/stackFiles";
 import { publicConfig } from "../lib/verify/stackConfig";
 import { startFakeApiServer, type FailWith } from "./fixtures/verify/fakeApiServer";
 

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { multinetValues, validateConfig } from "../lib/config";
-import { pulumiConfigForStack, stackNames } from "../lib/stackFile";
+import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
 import { publicConfig } from "../lib/verify/stackConfig";
 import { runProgram, type ProgramRun, type RegisteredResource } from "./helpers/mockProgram";
 

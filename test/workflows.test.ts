@@ -13,9 +13,9 @@ import * as path from "node:path";
 import { validateAction, validateWorkflow } from "@action-validator/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
-import { cidrsOverlap, parseCidr } from "../lib/cidr";
+import { cidrsOverlap, parseCidr } from "../lib/net/cidr";
 import { multinetValues, validateConfig, type StackConfig } from "../lib/config";
-import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/stackFile";
+import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/files/stackFiles";
 
 const workflowsDir = path.join(repoRoot, ".github", "workflows");
 const workflowFiles = readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)).sort();

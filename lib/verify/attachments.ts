@@ -4,9 +4,9 @@
  * `k8s.v1.cni.cncf.io/network-status` annotation Multus writes, parsed.
  */
 import * as ipaddr from "ipaddr.js";
-import { cidrContains, parseCidr } from "../cidr";
+import { cidrContains, parseCidr } from "../net/cidr";
 import type { FlannelConfig, NetworkConfig, SamplePodConfig } from "../config";
-import { attachmentInterfaces } from "../samplePod";
+import { attachmentInterfaces } from "../config";
 
 /** One entry of `k8s.v1.cni.cncf.io/network-status` (multi-net-spec v1.3, 4.1.2.1.2). */
 export interface NetworkStatusEntry {

@@ -5,8 +5,8 @@
  */
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "../config";
-import { commonLabels, type Named } from "../k8s";
-import { networksAnnotation, networksAnnotationValue } from "../samplePod";
+import { commonLabels, type Named } from "../build/objects";
+import { networksAnnotation, networksAnnotationValue } from "../config";
 import type { ExpectedAttachment } from "./attachments";
 
 /**

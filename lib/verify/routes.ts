@@ -3,7 +3,7 @@
  * interface a whole destination network leaves through.
  */
 import * as ipaddr from "ipaddr.js";
-import type { ProcRoute } from "../procnet";
+import type { ProcRoute } from "../net/procnet";
 
 interface ParsedRoute {
   route: ProcRoute;

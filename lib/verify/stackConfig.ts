@@ -4,7 +4,7 @@
  * verification commands record in the state.
  */
 import type { StackConfig } from "../config";
-import { isSecureValue } from "../stackFile";
+import { isSecureValue } from "../files/stackFiles";
 
 /**
  * Removes every encrypted leaf from parsed `multinet:` values and says where they were. The only

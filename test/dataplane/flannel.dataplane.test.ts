@@ -7,8 +7,8 @@
  * underlay of flannel's host-gw backend does, so the client behind it can reach flannel pods.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cniConfigFor } from "../../lib/networks";
-import { routeFor } from "../../lib/procnet";
+import { cniConfigFor } from "../../lib/build/networks";
+import { routeFor } from "../../lib/net/procnet";
 import { expandFlannel, parseSubnetEnv, type SubnetEnv } from "./flannel-expansion";
 import { useLab } from "./hooks";
 import type { Pod } from "./lab";

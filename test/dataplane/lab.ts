@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import * as ipaddr from "ipaddr.js";
 import type { NetworkConfig } from "../../lib/config";
-import { cniConfigFor } from "../../lib/networks";
+import { cniConfigFor } from "../../lib/build/networks";
 import { attempt, attemptEach, buildOrTearDown, throwCollected } from "./cleanup";
 import { cniAdd, cniCheck, cniDel, newContainerId, type Attachment, type CapabilityArgs, type CniHost, type PodRef } from "./cni-runtime";
 import { run } from "./exec";

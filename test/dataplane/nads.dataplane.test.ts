@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cniConfigFor } from "../../lib/networks";
+import { cniConfigFor } from "../../lib/build/networks";
 import { cniAdd } from "./cni-runtime";
 import { useLab } from "./hooks";
 import { link, links, localAddresses, routeLines } from "./observe";

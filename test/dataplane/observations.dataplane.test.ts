@@ -4,9 +4,9 @@
  * network behind a router.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isNetConfList } from "../../lib/cni";
-import { cniConfigFor } from "../../lib/networks";
-import { routeFor } from "../../lib/procnet";
+import { isNetConfList } from "../../lib/build/cni";
+import { cniConfigFor } from "../../lib/build/networks";
+import { routeFor } from "../../lib/net/procnet";
 import { useLab } from "./hooks";
 import type { Pod } from "./lab";
 import { link, links, localAddresses, mainRoutes, policyRules, routeGet, routeLines, tableRouteLines } from "./observe";

@@ -3,7 +3,7 @@
  * project's parsers (lib/procnet.ts), exactly as the live verifier reads a real pod; iproute2 is
  * used only for what /proc does not show (per-interface addresses, policy rules, other tables).
  */
-import { parseFibTrieLocalAddresses, parseIpAddrJson, parseProcNetRoute, type LinkAddresses, type ProcRoute } from "../../lib/procnet";
+import { parseFibTrieLocalAddresses, parseIpAddrJson, parseProcNetRoute, type LinkAddresses, type ProcRoute } from "../../lib/net/procnet";
 import { run, runIn } from "./exec";
 
 /** The main routing table, via `cat /proc/net/route` inside the namespace. */

@@ -3,14 +3,14 @@
  * program registers: type, name, inputs, parent, dependencies.
  */
 import { vi } from "vitest";
-import { runProgram as runUnderMocks, type ProgramRun, type RunOptions } from "../../lib/mockRuntime";
+import { runProgram as runUnderMocks, type ProgramRun, type RunOptions } from "../../lib/render/mockRuntime";
 
-export type { ProgramRun, RegisteredResource } from "../../lib/mockRuntime";
+export type { ProgramRun, RegisteredResource } from "../../lib/render/mockRuntime";
 
 /** A fresh module cache per run, so index.ts executes again with this run's config. */
 export function runProgram(config: Record<string, string>, options: RunOptions = {}): Promise<ProgramRun> {
   return runUnderMocks(() => {
     vi.resetModules();
-    return import("../../index");
+    return import("../..");
   }, config, options);
 }

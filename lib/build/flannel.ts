@@ -7,8 +7,8 @@
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { ISecret } from "kubernetes-models/v1/Secret";
-import type { FlannelBackend, FlannelConfig } from "./config";
-import { commonLabels, nodeDaemonSet, resourceRequirements, serviceAccountRbac, type Named, type NodeDaemonSet, type ServiceAccountRbac } from "./k8s";
+import type { FlannelBackend, FlannelConfig } from "../config";
+import { commonLabels, nodeDaemonSet, resourceRequirements, serviceAccountRbac, type Named, type NodeDaemonSet, type ServiceAccountRbac } from "./objects";
 
 const name = "flannel";
 const configName = "kube-flannel-cfg";

@@ -2,9 +2,9 @@
  * NetworkAttachmentDefinitions: from a network in the stack config to the CNI config it carries
  * (`cniConfigFor`) and to the NAD object itself (`networkAttachmentDefinition`).
  */
-import type { NetworkConfig, IpamConfig } from "./config";
+import { podChoosesAddresses, type IpamConfig, type NetworkConfig } from "../config";
 import { serializeCniConfig, type CniConfig, type Ipam, type PluginConf } from "./cni";
-import { commonLabels, type KubeObject } from "./k8s";
+import { commonLabels, type KubeObject } from "./objects";
 
 export const nadApiVersion = "k8s.cni.cncf.io/v1";
 export const nadKind = "NetworkAttachmentDefinition";
@@ -14,11 +14,6 @@ export interface NetworkAttachmentDefinition extends KubeObject {
   kind: typeof nadKind;
   metadata: KubeObject["metadata"] & { namespace: string };
   spec: { config: string };
-}
-
-/** True when the pods, not the NAD, choose the addresses (static IPAM without addresses). */
-export function podChoosesAddresses(network: NetworkConfig): boolean {
-  return network.type !== "flannel" && network.ipam.type === "static" && !network.ipam.addresses;
 }
 
 function ipamFor(ipam: IpamConfig): Ipam {

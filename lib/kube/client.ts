@@ -15,10 +15,10 @@ import {
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
-import type { StackConfig } from "./config";
-import { calicoDaemonSetCandidates, type PreflightSnapshot } from "./verify/preflight";
-import { isVerifierPeer, pingCommand, type PingResult } from "./verify/peer";
-import { podWarningMessages, verifyTargets, type ApiObject, type DaemonSetState, type PodEvent, type VerifySnapshot } from "./verify/verify";
+import type { StackConfig } from "../config";
+import { calicoDaemonSetCandidates, type PreflightSnapshot } from "../verify/preflight";
+import { isVerifierPeer, pingCommand, type PingResult } from "../verify/peer";
+import { podWarningMessages, verifyTargets, type ApiObject, type DaemonSetState, type PodEvent, type VerifySnapshot } from "../verify/verify";
 
 /** A failure the user can act on; its message is printed as is, without a stack trace. */
 export class KubeError extends Error {

@@ -7,8 +7,8 @@ import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
-import type { MultusConfig } from "./config";
-import { commonLabels, nodeDaemonSet, resourceRequirements, serviceAccountRbac, type Named, type NodeDaemonSet, type ServiceAccountRbac } from "./k8s";
+import type { MultusConfig } from "../config";
+import { commonLabels, nodeDaemonSet, resourceRequirements, serviceAccountRbac, type Named, type NodeDaemonSet, type ServiceAccountRbac } from "./objects";
 
 const name = "multus";
 const hostCniConfDir = "/host/etc/cni/net.d";

@@ -12,7 +12,7 @@ import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { IClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
 import type { IClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
 import type { IPolicyRule } from "kubernetes-models/rbac.authorization.k8s.io/v1/PolicyRule";
-import type { ResourcesConfig } from "./config";
+import type { ResourcesConfig } from "../config";
 
 export type { ObjectMeta };
 

@@ -2,8 +2,8 @@
  * Calico node-address autodetection: one typed method, rendered as the env var string that a
  * manifest-installed calico-node reads, or as the Installation field the Tigera operator reads.
  */
-import type { AutodetectionMethod, CalicoConfig } from "./config";
-import type { KubeObject } from "./k8s";
+import type { AutodetectionMethod, CalicoConfig } from "../config";
+import type { KubeObject } from "./objects";
 
 /** Field manager of our server-side-apply patches: fixed, so destroy removes exactly our fields. */
 export const calicoFieldManager = "multinet-calico-autodetection";

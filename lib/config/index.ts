@@ -4,10 +4,11 @@
  * at once, each naming its config key, the bad value and what is allowed.
  */
 import { z } from "zod";
-import { cidrContains, cidrsOverlap, compareAddresses, isIp, isNetworkAddress, parseCidr, type Cidr } from "./cidr";
-import { podChoosesAddresses } from "./networks";
-import { attachmentInterfaces, nadReference } from "./samplePod";
+import { cidrContains, cidrsOverlap, compareAddresses, isIp, isNetworkAddress, parseCidr, type Cidr } from "../net/cidr";
+import { attachmentInterfaces, nadReference, podChoosesAddresses } from "./references";
 import { floatingImageTag, imageRepositories, versions } from "./versions";
+
+export * from "./references";
 
 export const configNamespace = "multinet";
 

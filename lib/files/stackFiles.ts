@@ -2,11 +2,19 @@
  * Reads a real stack file the way the Pulumi CLI hands it to the program: every key namespaced
  * (`multinet:flannel`), structured values as JSON text, plain values as strings.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
-export const repoRoot = path.resolve(__dirname, "..");
+/** The project root: the nearest folder upward that holds Pulumi.yaml (works from lib/, dist/ or a bundle). */
+export function findRepoRoot(start: string): string {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no Pulumi.yaml in ${start} or any folder above it`);
+  }
+}
+
+export const repoRoot = findRepoRoot(__dirname);
 export const stacksDir = path.join(repoRoot, "stacks");
 
 export function stackFilePath(stack: string): string {
