@@ -17,15 +17,16 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { StackConfig } from "../lib/config";
 import { formatConfigErrors, multinetValues, validateConfig } from "../lib/config";
-import { connect, deletePeer, isRetryable, KubeError, ping, pollUntil, preflightSnapshot, startPeer, verifySnapshot, type Kube } from "../lib/kube/client";
+import { connect, isRetryable, KubeError, pollUntil, type Kube } from "../lib/kube/connection";
+import { deletePeer, ping, startPeer } from "../lib/kube/peer";
+import { preflightSnapshot, verifySnapshot } from "../lib/kube/reads";
 import { pulumiConfigFromStackFile, stackFilePath, stackNameOf, stackNames } from "../lib/files/stackFiles";
 import { buildReport, errorReport, fail, formatReport, type Finding, type Report, type ReportKind } from "../lib/verify/findings";
-import { peerPod, peerPodName } from "../lib/verify/peer";
+import { judgePingObservation, peerAttachmentAddress, peerNodes, peerPod, peerPodName, pingPlan, type PingAttempt, type PingObservation } from "../lib/verify/ping";
 import { preflightFindings } from "../lib/verify/preflight";
 import { configEnvVar, withoutSecureValues } from "../lib/verify/stackConfig";
-import {
-  peerAttachmentAddress, peerNodes, pingPlan, samplePodAddresses, verifyFindings, type PingAttempt, type PingObservation, type VerifySnapshot,
-} from "../lib/verify/verify";
+import type { VerifySnapshot } from "../lib/verify/snapshot";
+import { judgeSnapshot } from "../lib/verify/verify";
 
 const usage = "usage: npm run verify -- (--stack <name> | --config <Pulumi.<name>.yaml>) [--preflight] [--json] [--context <name>] [--ping] [--timeout <seconds>] [--exit-zero]";
 
@@ -44,7 +45,7 @@ interface Options {
   exitZero: boolean;
 }
 
-function options(argv: string[]): Options {
+function options(argv: string[], env: NodeJS.ProcessEnv): Options {
   let values;
   try {
     values = parseArgs({
@@ -65,7 +66,7 @@ function options(argv: string[]): Options {
   }
   if (Boolean(values.stack) === Boolean(values.config)) throw new UsageError(`give exactly one of --stack or --config\n${usage}`);
   // With the config in the environment (the Pulumi commands), the stack may have no file in stacks/.
-  const fromEnvironment = process.env[configEnvVar] !== undefined;
+  const fromEnvironment = env[configEnvVar] !== undefined;
   const file = values.config ?? stackFilePath(values.stack!);
   if (!fromEnvironment && !existsSync(file)) {
     throw new UsageError(values.stack ? `no stack "${values.stack}" (stacks: ${stackNames().join(", ")})` : `${file}: no such file`);
@@ -114,14 +115,14 @@ function loadStack(file: string): { config: StackConfig; kubeContext?: string } 
   return { config: result.config, ...(raw["kubernetes:context"] ? { kubeContext: raw["kubernetes:context"] } : {}) };
 }
 
-async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot, deadline: number): Promise<PingObservation> {
+/** `addresses`: the sample pod's attachment addresses, from the judgement that passed it. */
+async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot, addresses: Map<string, string>, deadline: number): Promise<PingObservation> {
   const plan = pingPlan(config);
   if (!plan.attachments.length) return { skipped: "no flannel attachment: only those prove a packet crossed nodes (see the ping/<ifname> lines)" };
   const samplePodNode = snapshot.samplePod?.pod?.spec?.nodeName;
   if (!samplePodNode) return { error: "the sample pod has no node" };
   const candidates = peerNodes(snapshot, samplePodNode);
   if ("skipped" in candidates) return { skipped: candidates.skipped };
-  const addresses = samplePodAddresses(config, snapshot.samplePod);
   // The peer gets at least 90 seconds to start, even when the checks above used up most of the timeout.
   const peerDeadline = Math.max(deadline, Date.now() + 90_000);
   const lifetime = Math.ceil((peerDeadline - Date.now()) / 1000) + 120;
@@ -154,42 +155,48 @@ async function verify(kube: Kube, config: StackConfig, opts: Options): Promise<{
   const deadline = Date.now() + timeoutSeconds * 1000;
   // Rollouts and the pod may still be settling right after a deploy: poll until green or the deadline.
   // A request that fails on the way (timeout, 429, 5xx) is one failed attempt; rejected credentials end the run.
-  const polled = await pollUntil<{ snapshot?: VerifySnapshot; findings: Finding[] }>(async () => {
+  const polled = await pollUntil<{ snapshot?: VerifySnapshot; findings: Finding[]; addresses?: Map<string, string> }>(async () => {
     try {
       const snapshot = await verifySnapshot(kube, config);
-      const findings = verifyFindings(config, snapshot);
-      return { done: findings.every((f) => f.ok), value: { snapshot, findings } };
+      const { findings, samplePodAddresses } = judgeSnapshot(config, snapshot);
+      return { done: findings.every((f) => f.ok), value: { snapshot, findings, addresses: samplePodAddresses } };
     } catch (error) {
       if (!isRetryable(error)) throw error;
       return { done: false, value: { snapshot: undefined, findings: [fail("cluster/read", (error as Error).message)] } };
     }
   }, deadline, 5000);
-  const { snapshot, findings } = polled.value;
+  const { snapshot, findings, addresses } = polled.value;
   const note = polled.timedOut && timeoutSeconds > 0
     ? `still failing after waiting ${timeoutSeconds}s (multinet:verification.timeoutSeconds, or --timeout)`
     : undefined;
-  if (!snapshot) return { findings, ...(note ? { note } : {}) };
+  if (!snapshot || !addresses) return { findings, ...(note ? { note } : {}) };
   const pingConfig = opts.ping ? { ...config, verification: { ...config.verification, ping: { ...config.verification.ping, enabled: true } } } : config;
   if (pingConfig.verification.ping.enabled && !polled.timedOut && pingConfig.samplePod.enabled) {
-    snapshot.ping = await runPing(kube, pingConfig, snapshot, deadline);
+    snapshot.ping = await runPing(kube, pingConfig, snapshot, addresses, deadline);
   }
-  return { findings: verifyFindings(pingConfig, snapshot), ...(note ? { note } : {}) };
+  return { findings: [...findings, ...judgePingObservation(pingConfig, snapshot.ping)], ...(note ? { note } : {}) };
 }
 
-function emit(report: Report, json: boolean): Promise<void> {
+/** Where the report goes; a write resolves once the text is handed over, so an exit right after loses nothing. */
+export interface VerifyIo {
+  stdout: (text: string) => Promise<void>;
+  stderr: (text: string) => Promise<void>;
+}
+
+function emit(report: Report, json: boolean, io: VerifyIo): Promise<void> {
   const human = formatReport(report);
-  const write = (stream: NodeJS.WriteStream, text: string) => new Promise<void>((resolve) => stream.write(text, () => resolve()));
-  if (!json) return write(report.error ? process.stderr : process.stdout, report.error ? `error: ${human}` : human);
-  return write(process.stderr, report.error ? `error: ${human}` : human).then(() => write(process.stdout, `${JSON.stringify(report)}\n`));
+  if (!json) return report.error ? io.stderr(`error: ${human}`) : io.stdout(human);
+  return io.stderr(report.error ? `error: ${human}` : human).then(() => io.stdout(`${JSON.stringify(report)}\n`));
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The whole command: arguments and environment in, the report out through `io`, the exit code back. */
+export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: VerifyIo): Promise<number> {
   let opts: Options | undefined;
   let context: string | undefined;
   try {
-    opts = options(argv);
-    const { config, kubeContext } = opts.file !== undefined ? loadStack(opts.file) : { config: configFromEnvironment(process.env[configEnvVar]!), kubeContext: undefined };
-    const kube = await connect({ context: opts.context ?? kubeContext });
+    opts = options(argv, env);
+    const { config, kubeContext } = opts.file !== undefined ? loadStack(opts.file) : { config: configFromEnvironment(env[configEnvVar]!), kubeContext: undefined };
+    const kube = await connect({ context: opts.context ?? kubeContext, env });
     context = kube.context;
     let report: Report;
     if (opts.kind === "preflight") {
@@ -198,17 +205,22 @@ async function main(argv: string[]): Promise<number> {
       const { findings, note } = await verify(kube, config, opts);
       report = { ...buildReport("verify", opts.stack, findings, context), ...(note ? { note } : {}) };
     }
-    await emit(report, opts.json);
+    await emit(report, opts.json, io);
     return report.ok || opts.exitZero ? 0 : 1;
   } catch (error) {
     const known = error instanceof UsageError || error instanceof KubeError;
-    const message = known || !process.env.MULTINET_DEBUG ? (error as Error).message ?? String(error) : (error as Error).stack ?? String(error);
-    const hint = known || process.env.MULTINET_DEBUG ? "" : " (unexpected; MULTINET_DEBUG=1 prints the stack)";
-    await emit(errorReport(opts?.kind ?? "verify", opts?.stack ?? "?", `${message}${hint}`, context), opts?.json ?? argv.includes("--json"));
+    const message = known || !env.MULTINET_DEBUG ? (error as Error).message ?? String(error) : (error as Error).stack ?? String(error);
+    const hint = known || env.MULTINET_DEBUG ? "" : " (unexpected; MULTINET_DEBUG=1 prints the stack)";
+    await emit(errorReport(opts?.kind ?? "verify", opts?.stack ?? "?", `${message}${hint}`, context), opts?.json ?? argv.includes("--json"), io);
     // failOnError: false (--exit-zero) only records it: the report carries the error.
     return opts?.exitZero ? 0 : 2;
   }
 }
 
-// Exit explicitly: keep-alive sockets of the API client must not hold the process open.
-main(process.argv.slice(2)).then((code) => process.exit(code), () => process.exit(2));
+// Run as a command (not when a test imports runVerify). Exit explicitly: keep-alive sockets of the
+// API client must not hold the process open.
+if (require.main === module) {
+  const to = (stream: NodeJS.WriteStream) => (text: string) => new Promise<void>((resolve) => stream.write(text, () => resolve()));
+  runVerify(process.argv.slice(2), process.env, { stdout: to(process.stdout), stderr: to(process.stderr) })
+    .then((code) => process.exit(code), () => process.exit(2));
+}

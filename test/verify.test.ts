@@ -11,13 +11,16 @@ import { parseProcNetRoute } from "../lib/net/procnet";
 import { pulumiConfigFromStackFile } from "../lib/files/stackFiles";
 import { verifyCommandLine } from "../lib/verify/command";
 import { buildReport, errorReport, formatReport, parseReport, type Finding } from "../lib/verify/findings";
-import { isVerifierPeer, judgePing, peerPod, pingCommand } from "../lib/verify/peer";
+import { operatorCalicoNodeEnv } from "../lib/verify/calico";
+import { podWarningMessages } from "../lib/verify/events";
+import { jsonDifferences } from "../lib/verify/nads";
+import { isVerifierPeer, judgePing, peerAttachmentAddress, peerNodes, peerPod, pingCommand, pingPlan } from "../lib/verify/ping";
 import { defaultRoute, networkRoutedVia } from "../lib/verify/routes";
+import { judgeSamplePod } from "../lib/verify/samplePod";
 import { eligibleNodes, ineligibleReason, tolerates } from "../lib/verify/scheduling";
+import { verifyTargets, type VerifySnapshot } from "../lib/verify/snapshot";
 import { publicConfig, withoutSecureValues } from "../lib/verify/stackConfig";
-import {
-  jsonDifferences, operatorCalicoNodeEnv, peerAttachmentAddress, peerNodes, pingPlan, podWarningMessages, verifyFindings, verifyTargets, type VerifySnapshot,
-} from "../lib/verify/verify";
+import { judgeSnapshot, verifyFindings } from "../lib/verify/verify";
 
 const fixtures = path.join(__dirname, "fixtures");
 const json = (file: string) => JSON.parse(readFileSync(path.join(fixtures, "verify", file), "utf8"));
@@ -260,6 +263,21 @@ describe("the sample pod", () => {
     expect(finding(findings, "pod/network-status").detail).toBe("the default network default/flannel is on net2, want eth0");
     expect(finding(findings, "pod/attachment/net1").detail).toBe("network-status has no net1 (interfaces: eth0, net2)");
     expect(finding(findings, "pod/attachment/net2").detail).toBe("net2 (default/flannel) has 10.245.1.2, want an address inside 10.244.0.0/16");
+  });
+
+  it("gives the ping its targets from the same judgement: the address of each attachment that passed", () => {
+    const healthyPod = judgeSamplePod(stackConfig(), healthy().samplePod);
+    expect(healthyPod.addresses).toEqual(new Map([["net1", "172.30.1.10"], ["net2", "10.244.1.2"]]));
+    expect(judgeSnapshot(stackConfig(), healthy())).toEqual({ findings: verifyFindings(stackConfig(), healthy()), samplePodAddresses: healthyPod.addresses });
+
+    const snapshot = healthy();
+    const annotations = snapshot.samplePod!.pod!.metadata!.annotations!;
+    const status = JSON.parse(annotations["k8s.v1.cni.cncf.io/network-status"]);
+    status[2].ips = ["10.245.1.2"];
+    annotations["k8s.v1.cni.cncf.io/network-status"] = JSON.stringify(status);
+    const judged = judgeSamplePod(stackConfig(), snapshot.samplePod);
+    expect(failed(judged.findings)).toEqual(["pod/attachment/net2"]);
+    expect(judged.addresses).toEqual(new Map([["net1", "172.30.1.10"]]));
   });
 
   it("accepts a default entry without an interface (Calico's CNI result may not name it)", () => {

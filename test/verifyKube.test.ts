@@ -1,13 +1,15 @@
 /**
- * lib/kube.ts against a stubbed API client (no server): request deadlines that cover whatever
+ * lib/kube/ against a stubbed API client (no server): request deadlines that cover whatever
  * happens before the request is sent, the HTTP status kept for retry decisions, and the peer pod's
  * ownership check before any delete.
  */
 import { ApiException, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type Exec } from "@kubernetes/client-node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { describe, expect, it, vi } from "vitest";
-import { deletePeer, isAuthError, isRetryable, KubeError, listNodes, startPeer, type Kube } from "../lib/kube/client";
-import { peerLabels } from "../lib/verify/peer";
+import { isAuthError, isRetryable, KubeError, type Kube } from "../lib/kube/connection";
+import { deletePeer, startPeer } from "../lib/kube/peer";
+import { listNodes } from "../lib/kube/reads";
+import { peerLabels } from "../lib/verify/ping";
 
 const never = () => new Promise<never>(() => undefined);
 const apiError = (code: number, message = "") => new ApiException(code, message, JSON.stringify({ kind: "Status", message, code }), {});

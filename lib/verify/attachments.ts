@@ -1,7 +1,7 @@
 /**
  * What each attachment of the sample pod should look like, from the stack config alone: its
  * interface, the addresses it may get and the destinations that must leave through it; and the
- * `k8s.v1.cni.cncf.io/network-status` annotation Multus writes, parsed.
+ * `k8s.v1.cni.cncf.io/network-status` annotation Multus writes, parsed and matched to them.
  */
 import * as ipaddr from "ipaddr.js";
 import { cidrContains, parseCidr } from "../net/cidr";
@@ -103,4 +103,19 @@ export function expectedAttachments(samplePod: SamplePodConfig, networks: readon
       routed: expectedRoutes(network, flannel, ref.ips),
     }];
   });
+}
+
+/** The network-status entry of `attachment` and its address in the attachment's network, or what is wrong with it. */
+export function attachmentEntry(entries: NetworkStatusEntry[], attachment: ExpectedAttachment): { entry?: NetworkStatusEntry; problem?: string; ip?: string } {
+  const entry = entries.find((e) => e.interface === attachment.ifname);
+  if (!entry) {
+    return { problem: `network-status has no ${attachment.ifname} (interfaces: ${entries.map((e) => e.interface ?? `${e.name} (no interface)`).join(", ")})` };
+  }
+  if (entry.name !== attachment.reference) return { entry, problem: `${attachment.ifname} belongs to ${entry.name}, want ${attachment.reference}` };
+  const ips = entry.ips ?? [];
+  const ip = ips.find((candidate) => attachment.addresses.some((rule) => rule.matches(candidate)));
+  if (!ip) {
+    return { entry, problem: `${attachment.ifname} (${entry.name}) has ${ips.join(", ") || "no address"}, want an address ${attachment.addresses.map((r) => r.describe).join(" or ")}` };
+  }
+  return { entry, ip };
 }

@@ -10,7 +10,7 @@ import type { StackConfig } from "../config";
 import { configKey } from "../config";
 import { fail, pass, skip, type Finding } from "./findings";
 import { eligibleNodes, ineligibleReason, listShort, nodeName } from "./scheduling";
-import { operatorCalicoNode, type ApiObject } from "./verify";
+import { operatorCalicoNode, type ApiObject } from "./snapshot";
 
 export interface PreflightSnapshot {
   nodes: INode[];

@@ -1,5 +1,5 @@
 /**
- * Judging a pod's main routing table (parsed by lib/procnet.ts from `cat /proc/net/route`): which
+ * Judging a pod's main routing table (parsed by lib/net/procnet.ts from `cat /proc/net/route`): which
  * interface a whole destination network leaves through.
  */
 import * as ipaddr from "ipaddr.js";
