@@ -32,7 +32,7 @@ const peer = (overrides: Partial<NonNullable<IPod["metadata"]>> = {}): IPod => (
   metadata: { name: "multinet-sample-peer", namespace: "default", uid: "peer-uid-1", labels: { ...peerLabels, app: "multinet-sample-peer" }, ...overrides },
 });
 
-describe("request deadlines", () => {
+describe.concurrent("request deadlines", () => {
   it("end a request that never gets sent (e.g. a hanging exec credential plugin)", async () => {
     const started = Date.now();
     await expect(listNodes(kube({ listNode: never }))).rejects.toThrow(new KubeError("cannot read the nodes: no answer within 0.1s"));
@@ -65,7 +65,7 @@ describe("API errors", () => {
   });
 });
 
-describe("the peer pod", () => {
+describe.concurrent("the peer pod", () => {
   it("is deleted only when it carries the verifier's labels, and by UID", async () => {
     const deleteNamespacedPod = vi.fn(() => Promise.resolve({}));
     const ours = kube({ readNamespacedPod: () => Promise.resolve(peer()), deleteNamespacedPod });
