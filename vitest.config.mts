@@ -1,8 +1,12 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // `npm test`: no root, no network. The namespace suite has its own config (vitest.dataplane.config.mts).
 export default defineConfig({
   test: {
+    // One worker per core, not vitest's cores - 1: much of the suite waits (subprocesses, loopback
+    // servers, poll intervals), and on 2 cores the default is a single worker.
+    maxWorkers: availableParallelism(),
     include: ["test/**/*.test.ts"],
     exclude: ["test/dataplane/**", "node_modules/**"],
     testTimeout: 30_000,
