@@ -22,8 +22,8 @@ async function violationsIn(baseDir: string, cruiseOptions: ICruiseOptions = {})
 
 /** "rule: from -> to"; a cycle as "no-circular: a -> b -> … -> a". */
 function describeViolation({ rule, from, to, cycle }: IViolation): string {
-  const path = cycle ? [from, ...cycle.map((step) => step.name)] : [from, to];
-  return `${rule.name}: ${path.join(" -> ")}`;
+  const steps = cycle ? [from, ...cycle.map((step) => step.name)] : [from, to];
+  return `${rule.name}: ${steps.join(" -> ")}`;
 }
 
 describe("dependency rules", () => {
