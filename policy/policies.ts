@@ -34,7 +34,7 @@ function policy(name: string, enforcementLevel: EnforcementLevel, rule: Rule, te
 export const policies: ResourceValidationPolicy[] = [
   policy("multinet-image-tags", "mandatory", imageTagViolations, {
     description: "Every container image is pinned: a release tag (not a floating one such as latest, snapshot or main) or a digest.",
-    remediationSteps: "Pin the version in lib/versions.ts or the stack's `version`/`image` key.",
+    remediationSteps: "Pin the version in lib/config/versions.ts or the stack's `version`/`image` key.",
   }),
   policy("multinet-container-resources", "mandatory", resourceViolations, {
     description: "Every container requests CPU and memory and has a memory limit.",
@@ -46,7 +46,7 @@ export const policies: ResourceValidationPolicy[] = [
   }),
   policy("multinet-nad-config", "mandatory", nadConfigViolations, {
     description: "Every NetworkAttachmentDefinition's spec.config is JSON with a known cniVersion and a plugin type, and a name if it is a plugin list.",
-    remediationSteps: "Build NAD configs from the typed CNI model (lib/networks.ts), never by hand.",
+    remediationSteps: "Build NAD configs from the typed CNI model (lib/build/networks.ts), never by hand.",
   }),
   policy("multinet-image-digests", "advisory", imageDigestViolations, {
     description: "Container images are pinned by digest, so a re-pushed tag cannot change what runs.",

@@ -91,9 +91,9 @@ export function isPinnedByDigest(image: string): boolean {
  * `stable-alpine`), and no digit. A dated or versioned build (`snapshot-20250101`, `v4.2.4-thick`)
  * is not floating. Case-insensitive.
  *
- * The same expression as `floatingImageTag` in lib/versions.ts, for the program's own checks; a test
- * keeps the two equal. Copied, not imported: the pack imports nothing outside policy/, so it also runs
- * when published on its own (`pulumi policy publish` packs only this directory).
+ * The same expression as `floatingImageTag` in lib/config/versions.ts, for the program's own checks;
+ * a test keeps the two equal. Copied, not imported: the pack imports nothing outside policy/, so it
+ * also runs when published on its own (`pulumi policy publish` packs only this directory).
  */
 export const floatingImageTag = /^(?!.*\d)(?:.*[-_.])?(?:latest|snapshot|nightly|edge|canary|main|mainline|master|trunk|head|dev|devel|develop|stable|unstable|testing|rolling)(?:[-_.].*)?$/i;
 

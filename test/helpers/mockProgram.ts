@@ -1,5 +1,5 @@
 /**
- * Runs index.ts under Pulumi's mock runtime (lib/mockRuntime.ts) and records every resource the
+ * Runs index.ts under Pulumi's mock runtime (lib/render/mockRuntime.ts) and records every resource the
  * program registers: type, name, inputs, parent, dependencies.
  */
 import { vi } from "vitest";
