@@ -7,8 +7,8 @@
  * 1 with the same errors as `pulumi preview` on stderr and nothing on stdout.
  *
  * `npm run render` first bundles this file with esbuild into dist/render.js (start-up is then plain
- * node, no TypeScript compiler); dist/ sits one level below the repo root, as lib/stackFile.ts's
- * repoRoot expects of its own directory.
+ * node, no TypeScript compiler); the repo root is found upward from the bundle by its Pulumi.yaml
+ * (lib/files/stackFiles.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";

@@ -262,7 +262,7 @@ describe("the rules' helpers", () => {
     expect(imageTagProblem(`ghcr.io/example/app:${tag}`)).toBe(`is tagged ${tag}, a floating tag; pin a release tag or a digest`);
   });
 
-  it("judges floating tags by the same expression as the stack config validation (lib/versions.ts)", () => {
+  it("judges floating tags by the same expression as the stack config validation (lib/config/versions.ts)", () => {
     // The pack imports nothing outside policy/, so it holds a copy; this keeps the copy exact.
     expect(floatingImageTag.source).toBe(configFloatingImageTag.source);
     expect(floatingImageTag.flags).toBe(configFloatingImageTag.flags);

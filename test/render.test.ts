@@ -1,5 +1,5 @@
 /**
- * lib/render.ts on hand-made resources: ordering, masking, annotation stripping, patch comments and
+ * lib/render/manifests.ts on hand-made resources: ordering, masking, annotation stripping, patch comments and
  * YAML emission. test/manifests.test.ts covers the real program's output.
  */
 import { unknown } from "@pulumi/pulumi/output";

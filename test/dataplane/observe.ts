@@ -1,6 +1,6 @@
 /**
  * Reading a namespace's network state. Routes and local addresses come from /proc through the
- * project's parsers (lib/procnet.ts), exactly as the live verifier reads a real pod; iproute2 is
+ * project's parsers (lib/net/procnet.ts), exactly as the live verifier reads a real pod; iproute2 is
  * used only for what /proc does not show (per-interface addresses, policy rules, other tables).
  */
 import { parseFibTrieLocalAddresses, parseIpAddrJson, parseProcNetRoute, type LinkAddresses, type ProcRoute } from "../../lib/net/procnet";
