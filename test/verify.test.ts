@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { describe, expect, it } from "vitest";
-import { multinetValues, validateConfig, type StackConfig } from "../lib/config";
+import { multinetValues, publicConfig, validateConfig, withoutSecureValues, type StackConfig } from "../lib/config";
 import { parseProcNetRoute } from "../lib/net/procnet";
 import { pulumiConfigFromStackFile } from "../lib/files/stackFiles";
 import { verifyCommandLine } from "../lib/verify/command";
@@ -14,7 +14,6 @@ import { buildReport, errorReport, formatReport, parseReport, type Finding } fro
 import { isVerifierPeer, judgePing, peerPod, pingCommand } from "../lib/verify/peer";
 import { defaultRoute, networkRoutedVia } from "../lib/verify/routes";
 import { eligibleNodes, ineligibleReason, tolerates } from "../lib/verify/scheduling";
-import { publicConfig, withoutSecureValues } from "../lib/verify/stackConfig";
 import {
   jsonDifferences, operatorCalicoNodeEnv, peerAttachmentAddress, peerNodes, pingPlan, podWarningMessages, verifyFindings, verifyTargets, type VerifySnapshot,
 } from "../lib/verify/verify";

@@ -8,9 +8,8 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { multinetValues, validateConfig } from "../lib/config";
+import { multinetValues, publicConfig, validateConfig } from "../lib/config";
 import { pulumiConfigFromStackFile, repoRoot } from "../lib/files/stackFiles";
-import { publicConfig } from "../lib/verify/stackConfig";
 import { startFakeApiServer, type FailWith } from "./fixtures/verify/fakeApiServer";
 
 const dir = mkdtempSync(path.join(tmpdir(), "multinet-verify-"));
