@@ -221,6 +221,18 @@ describe("npm run verify against a loopback API server", () => {
     expect(outcome.seconds).toBeLessThan(15);
   });
 
+  it("skips the encrypted values of a stack file, naming them, and checks with the rest", async () => {
+    const file = path.join(mkdtempSync(path.join(dir, "secret-")), "Pulumi.fixture.yaml");
+    const text = readFileSync(path.join(repoRoot, stackFile), "utf8");
+    const withPsk = text.replace("    iface: [eth1]\n", "    iface: [eth1]\n    backend:\n      type: wireguard\n      psk:\n        secure: v1:abc\n");
+    expect(withPsk).not.toBe(text);
+    writeFileSync(file, withPsk);
+    const outcome = await against(clusterRoutes(), ["--config", file, "--json"]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stderr).toMatch(/^note: \S+Pulumi\.fixture\.yaml: skipped multinet:flannel\.backend\.psk \(encrypted; no check needs it\)$/m);
+    expect(JSON.parse(outcome.stdout)).toMatchObject({ stack: "fixture", ok: true, summary: "verify fixture: 15 passed, 0 failed" });
+  });
+
   describe("with the config in MULTINET_CONFIG, as the Pulumi commands run it", () => {
     const fixtureConfig = (change: (config: Record<string, any>) => void = () => undefined) => {
       const result = validateConfig(multinetValues(pulumiConfigFromStackFile(path.join(repoRoot, stackFile))));
