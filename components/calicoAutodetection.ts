@@ -7,8 +7,8 @@ import { logicalName } from "../lib/build/objects";
 import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**
- * Calico options (stack key `multinet:calico`): mode manifest (default) patches DaemonSet
- * kube-system/calico-node, operator patches Installation `default`, none changes nothing.
+ * Calico options (stack key `multinet:calico`): which DaemonSet or Installation to patch, and the
+ * autodetection method. Meanings and defaults: docs/configuration.md.
  */
 export type CalicoAutodetectionArgs = z.input<typeof calicoSchema>;
 

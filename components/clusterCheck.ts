@@ -1,9 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../lib/config";
+import { configEnvVar, publicConfig, type StackConfig } from "../lib/config";
 import { verifyCommandLine } from "../lib/verify/command";
 import { parseReport, type Report, type ReportKind } from "../lib/verify/findings";
-import { configEnvVar, publicConfig } from "../lib/verify/stackConfig";
 
 export interface ClusterCheckArgs {
   /** The stack's name, for the report. */

@@ -7,8 +7,8 @@ import { logicalName } from "../lib/build/objects";
 import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**
- * Flannel options (stack key `multinet:flannel`); every field is optional: network 10.244.0.0/16,
- * /24 per node, vxlan VNI 1 on port 8472, flanneld's default NIC unless iface/ifaceRegex/ifaceCanReach.
+ * Flannel options (stack key `multinet:flannel`); every field is optional. Meanings and defaults:
+ * docs/configuration.md.
  */
 export type FlannelAttachmentArgs = z.input<typeof flannelSchema>;
 

@@ -7,9 +7,8 @@ import { multusImage, multusObjects } from "../lib/build/multus";
 import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**
- * Multus options (stack key `multinet:multus`); every field is optional and defaults as documented
- * in lib/config.ts and the README: thick mode, kube-system, the pinned release, primary network
- * `10-calico.conflist`, 100m/100Mi requests with a 300Mi memory limit.
+ * Multus options (stack key `multinet:multus`); every field is optional. Meanings and defaults:
+ * docs/configuration.md.
  */
 export type MultusArgs = z.input<typeof multusSchema>;
 

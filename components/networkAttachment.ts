@@ -7,8 +7,8 @@ import { networkAttachmentDefinition } from "../lib/build/networks";
 import { childOptions, componentArgs, kubeArgs } from "./args";
 
 /**
- * One network (an entry of `multinet:networks`): `name`, `type` (flannel | macvlan | bridge) and the
- * type's options; namespace defaults to `default`, cniVersion to 0.3.1, sourceBasedRouting to false.
+ * One network (an entry of `multinet:networks`): `name`, `type` and the type's options. Meanings and
+ * defaults: docs/configuration.md.
  */
 export type NetworkAttachmentArgs = z.input<typeof networkSchema>;
 

@@ -8,8 +8,8 @@ import { childOptions, componentArgs, kubeArgs } from "./args";
 import type { NetworkAttachment } from "./networkAttachment";
 
 /**
- * Sample pod options (stack key `multinet:samplePod`): name multinet-sample in namespace default,
- * the pinned nginx image, and the NADs to attach (at least one; net1, net2, … in order).
+ * Sample pod options (stack key `multinet:samplePod`), above all the NADs to attach. Meanings and
+ * defaults: docs/configuration.md.
  */
 export type SamplePodArgs = z.input<typeof samplePodSchema>;
 

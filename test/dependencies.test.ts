@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
@@ -6,11 +6,8 @@ import { cruise, type IConfiguration, type ICruiseOptions, type ICruiseResult, t
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../lib/files/stackFiles";
 
-// The folder rules of .dependency-cruiser.cjs, run as `npm run lint:deps` runs them. Violations
-// listed in .dependency-cruiser-known-violations.json (written by `npx depcruise-baseline`) are
-// tolerated until the code is fixed, and must then leave the list.
+// The folder rules of .dependency-cruiser.cjs, run as `npm run lint:deps` runs them.
 const sourceRoots = ["index.ts", "components", "lib", "scripts", "policy", "test"];
-const knownViolationsFile = path.join(repoRoot, ".dependency-cruiser-known-violations.json");
 
 const config: IConfiguration = createRequire(__filename)(path.join(repoRoot, ".dependency-cruiser.cjs"));
 const { options, ...ruleSet } = config;
@@ -27,14 +24,9 @@ function describeViolation({ rule, from, to, cycle }: IViolation): string {
 }
 
 describe("dependency rules", () => {
-  it("the project breaks none, apart from the known violations, which all still occur", async () => {
-    const known: IViolation[] = JSON.parse(readFileSync(knownViolationsFile, "utf8"));
-    const violations = await violationsIn(repoRoot, { knownViolations: known });
-    const unknown = violations.filter((violation) => violation.rule.severity !== "ignore");
-    expect(unknown.map(describeViolation), "fix these imports").toEqual([]);
-    const stillThere = new Set(violations.map(describeViolation));
-    const fixed = known.map(describeViolation).filter((violation) => !stillThere.has(violation));
-    expect(fixed, `fixed: remove them from ${path.basename(knownViolationsFile)}`).toEqual([]);
+  it("the project breaks none", async () => {
+    const violations = await violationsIn(repoRoot);
+    expect(violations.map(describeViolation), "fix these imports").toEqual([]);
   });
 
   describe("a tree that breaks them", () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { pulumiConfigFromStackFile, stackNameOf } from "../lib/files/stackFiles";
+import { pulumiConfigFromStackFile, readStackFile, stackNameOf } from "../lib/files/stackFiles";
 
 const dir = mkdtempSync(path.join(tmpdir(), "multinet-stackfile-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,16 +24,38 @@ describe("reading a stack file as the Pulumi CLI hands it over", () => {
     expect(stackNameOf(file)).toBe("lab");
   });
 
-  it("names every encrypted value, nested ones included, since nothing here can decrypt them", () => {
-    const file = stackFile("Pulumi.secret.yaml", [
+  describe("with encrypted values, which only the Pulumi CLI can decrypt", () => {
+    const secretFile = () => stackFile("Pulumi.secret.yaml", [
       "config:",
+      "  kubernetes:context: kind-lab",
       "  multinet:flannel:",
       "    backend:",
       "      type: wireguard",
       "      psk:",
       "        secure: v1:abc",
+      "  multinet:networks:",
+      "    - name: a",
+      "      token:",
+      "        secure: v1:def",
     ].join("\n"));
-    expect(() => pulumiConfigFromStackFile(file)).toThrow(/multinet:flannel\.backend\.psk is encrypted; only the Pulumi CLI can decrypt it/);
+
+    it("is refused by render and the tests, naming every encrypted value, nested ones included", () => {
+      // scripts/render.ts and the tests read stack files through pulumiConfigFromStackFile.
+      expect(() => pulumiConfigFromStackFile(secretFile()))
+        .toThrow(/Pulumi\.secret\.yaml: multinet:flannel\.backend\.psk, multinet:networks\[0\]\.token are encrypted; only the Pulumi CLI can decrypt it/);
+    });
+
+    it("loads for the verifier without them, naming what was dropped", () => {
+      // scripts/verify.ts reads stack files with readStackFile(file, "drop").
+      expect(readStackFile(secretFile(), "drop")).toEqual({
+        config: {
+          "kubernetes:context": "kind-lab",
+          "multinet:flannel": '{"backend":{"type":"wireguard"}}',
+          "multinet:networks": '[{"name":"a"}]',
+        },
+        dropped: ["multinet:flannel.backend.psk", "multinet:networks[0].token"],
+      });
+    });
   });
 
   it("refuses a file not named Pulumi.<stack>.yaml", () => {

@@ -11,7 +11,7 @@ import { operatorCalicoNodeEnv } from "../lib/verify/calico";
 import { jsonDifferences } from "../lib/verify/nads";
 import { eligibleNodes, ineligibleReason, tolerates } from "../lib/verify/scheduling";
 import { verifyTargets } from "../lib/verify/snapshot";
-import { publicConfig, withoutSecureValues } from "../lib/verify/stackConfig";
+import { publicConfig, withoutSecureValues } from "../lib/config";
 import { verifyFindings } from "../lib/verify/verify";
 import { failed, finding, healthy, json, stackConfig } from "./helpers/verifySnapshot";
 

@@ -5,14 +5,13 @@
  * its own process is test/verifyShell.test.ts. The tests are independent (each its own server,
  * kubeconfig and environment), so they run concurrently.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { multinetValues, validateConfig } from "../lib/config";
+import { multinetValues, publicConfig, validateConfig } from "../lib/config";
 import { pulumiConfigFromStackFile, repoRoot } from "../lib/files/stackFiles";
-import { publicConfig } from "../lib/verify/stackConfig";
 import type { FailWith } from "./fixtures/verify/fakeApiServer";
 import { against as againstIn, clusterRoutes, fixtureStackFile, kubeconfig as kubeconfigIn, verifyInProcess as verify, type AgainstOptions, type Outcome } from "./helpers/verifyCommand";
 
@@ -149,6 +148,18 @@ describe.concurrent("npm run verify against a loopback API server", () => {
     const outcome = await against(clusterRoutes(), ["--timeout", "60"], { failWith: (request) => (request === "GET /api/v1/nodes" ? 403 : undefined) });
     expectCleanFailure(outcome, /^error: verify fixture: could not run: cannot read the nodes: 403 Forbidden: injected 403 for \/api\/v1\/nodes$/m);
     expect(outcome.seconds).toBeLessThan(15);
+  });
+
+  it("skips the encrypted values of a stack file, naming them, and checks with the rest", async () => {
+    const file = path.join(mkdtempSync(path.join(dir, "secret-")), "Pulumi.fixture.yaml");
+    const text = readFileSync(path.join(repoRoot, fixtureStackFile), "utf8");
+    const withPsk = text.replace("    iface: [eth1]\n", "    iface: [eth1]\n    backend:\n      type: wireguard\n      psk:\n        secure: v1:abc\n");
+    expect(withPsk).not.toBe(text);
+    writeFileSync(file, withPsk);
+    const outcome = await against(clusterRoutes(), ["--config", file, "--json"]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stderr).toMatch(/^note: \S+Pulumi\.fixture\.yaml: skipped multinet:flannel\.backend\.psk \(encrypted; no check needs it\)$/m);
+    expect(JSON.parse(outcome.stdout)).toMatchObject({ stack: "fixture", ok: true, summary: "verify fixture: 15 passed, 0 failed" });
   });
 
   describe("with the config in MULTINET_CONFIG, as the Pulumi commands run it", () => {

@@ -4,9 +4,8 @@
  * that changes the cluster, the verification after everything it checks, nothing when turned off.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { multinetValues, validateConfig } from "../lib/config";
+import { multinetValues, publicConfig, validateConfig } from "../lib/config";
 import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
-import { publicConfig } from "../lib/verify/stackConfig";
 import { runProgram, type ProgramRun, type RegisteredResource } from "./helpers/mockProgram";
 
 const T = {

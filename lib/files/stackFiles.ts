@@ -1,10 +1,10 @@
 /**
- * Reads a real stack file the way the Pulumi CLI hands it to the program: every key namespaced
- * (`multinet:flannel`), structured values as JSON text, plain values as strings.
+ * The stack files on disk: where the project and its stacks are, and reading one. Parsing the text
+ * into config is lib/config/sources.ts's.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { pulumiConfigFromStackText, type SecureValues, type StackFileConfig } from "../config";
 
 /** The project root: the nearest folder upward that holds Pulumi.yaml (works from lib/, dist/ or a bundle). */
 export function findRepoRoot(start: string): string {
@@ -26,32 +26,20 @@ export function stackNames(): string[] {
   return readdirSync(stacksDir).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f)).map(stackNameOf).sort();
 }
 
-/** A value `pulumi config set --secret` wrote: `{secure: "v1:..."}`. */
-export function isSecureValue(value: unknown): boolean {
-  return Boolean(value) && typeof value === "object" && !Array.isArray(value)
-    && Object.keys(value as object).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
+/**
+ * A stack file's config as the Pulumi CLI hands it to the program; `secure` says whether encrypted
+ * values refuse the file or are dropped (lib/config/sources.ts).
+ */
+export function readStackFile(file: string, secure: SecureValues): StackFileConfig {
+  return pulumiConfigFromStackText(readFileSync(file, "utf8"), file, secure);
 }
 
-/** Where encrypted values sit in a config value: `key`, `key.backend.psk`, `key[0].x`. */
-function securePaths(value: unknown, path: string): string[] {
-  if (isSecureValue(value)) return [path];
-  if (Array.isArray(value)) return value.flatMap((item, i) => securePaths(item, `${path}[${i}]`));
-  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => securePaths(v, `${path}.${k}`));
-  return [];
-}
-
-export function pulumiConfigFromStackFile(file: string, project = "multinet"): Record<string, string> {
-  const document = parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-  const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(document?.config ?? {})) {
-    const encrypted = securePaths(value, key);
-    if (encrypted.length) {
-      throw new Error(`${file}: ${encrypted.join(", ")} ${encrypted.length === 1 ? "is" : "are"} encrypted; only the Pulumi CLI can decrypt it (render and the tests cannot); use a copy with a stand-in value`);
-    }
-    const fullKey = key.includes(":") ? key : `${project}:${key}`;
-    config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
-  }
-  return config;
+/**
+ * For render and the tests, which show or judge exactly what would be deployed: a file with
+ * encrypted values is refused, naming them.
+ */
+export function pulumiConfigFromStackFile(file: string): Record<string, string> {
+  return readStackFile(file, "refuse").config;
 }
 
 export function pulumiConfigForStack(stack: string): Record<string, string> {

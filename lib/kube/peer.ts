@@ -5,7 +5,8 @@
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import type { IPod } from "kubernetes-models/v1/Pod";
-import { isVerifierPeer, pingCommand, type PingResult } from "../verify/ping";
+import { isVerifierPeer, pingCommand } from "../verify/ping";
+import type { PingResult } from "../verify/snapshot";
 import { failureReason, isNotFound, isRetryable, KubeError, pollUntil, timed, type Kube } from "./connection";
 import { execInPod } from "./exec";
 import { podWarnings, readPod } from "./reads";

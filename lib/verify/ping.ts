@@ -13,7 +13,7 @@ import { attachmentEntry, expectedAttachments, parseNetworkStatus, type Expected
 import { fail, pass, skip, type Finding } from "./findings";
 import { readyNodes } from "./rollout";
 import { ineligibleReason, listShort, nodeName } from "./scheduling";
-import type { VerifySnapshot } from "./snapshot";
+import type { PingObservation, PingResult, VerifySnapshot } from "./snapshot";
 
 /**
  * Whether a peer pod on another node can prove cross-node traffic over this attachment, and if not
@@ -86,11 +86,6 @@ export function pingCommand(ifname: string, target: string): string[] {
   return ["ping", "-c", "3", "-w", "10", "-I", ifname, target];
 }
 
-export interface PingResult {
-  exitCode: number;
-  output: string;
-}
-
 /** `3/3 replies`, or why there were none. */
 export function judgePing(result: PingResult): { ok: boolean; detail: string } {
   const counts = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(result.output);
@@ -101,24 +96,6 @@ export function judgePing(result: PingResult): { ok: boolean; detail: string } {
   const last = result.output.trim().split("\n").pop() ?? "";
   return { ok: false, detail: `ping exited ${result.exitCode}${last ? `: ${last}` : ""}` };
 }
-
-/** One attachment's ping from the peer pod. */
-export interface PingAttempt {
-  ifname: string;
-  /** The sample pod's address on `ifname`. */
-  target: string;
-  /** The peer's own address on `ifname`, from its network-status. */
-  peerAddress?: string;
-  /** Why the ping was not sent: the peer's address on `ifname` would make a reply prove nothing. */
-  problem?: string;
-  result?: PingResult;
-}
-
-/** `cleanup`: why the peer pod could not be deleted (a note; it stops itself by its deadline). */
-export type PingObservation =
-  | { skipped: string }
-  | { error: string; cleanup?: string }
-  | { peer: string; peerNode: string; samplePodNode: string; results: PingAttempt[]; cleanup?: string };
 
 /** The sample pod's attachments that a peer pod on another node can ping, with why others cannot. */
 export function pingPlan(config: StackConfig): { attachments: ExpectedAttachment[]; skipped: Finding[] } {

@@ -12,7 +12,6 @@ import { flannelObjects } from "../build/flannel";
 import { multusObjects } from "../build/multus";
 import { networkAttachmentDefinition } from "../build/networks";
 import { samplePod as samplePodObject } from "../build/samplePod";
-import type { PingObservation } from "./ping";
 
 /** A DaemonSet as read from the cluster, with the pods it owns. */
 export interface DaemonSetState {
@@ -79,3 +78,27 @@ export function verifyTargets(config: StackConfig) {
       : undefined,
   };
 }
+
+export interface PingResult {
+  exitCode: number;
+  output: string;
+}
+
+
+/** One attachment's ping from the peer pod. */
+export interface PingAttempt {
+  ifname: string;
+  /** The sample pod's address on `ifname`. */
+  target: string;
+  /** The peer's own address on `ifname`, from its network-status. */
+  peerAddress?: string;
+  /** Why the ping was not sent: the peer's address on `ifname` would make a reply prove nothing. */
+  problem?: string;
+  result?: PingResult;
+}
+
+/** `cleanup`: why the peer pod could not be deleted (a note; it stops itself by its deadline). */
+export type PingObservation =
+  | { skipped: string }
+  | { error: string; cleanup?: string }
+  | { peer: string; peerNode: string; samplePodNode: string; results: PingAttempt[]; cleanup?: string };

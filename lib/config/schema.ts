@@ -1,0 +1,29 @@
+/** The whole stack: one schema per `multinet:` key, and the types the rest of the program uses. */
+import type { z } from "zod";
+import { calicoSchema } from "./calico";
+import { flannelSchema } from "./flannel";
+import { multusSchema } from "./multus";
+import { networksSchema } from "./networks";
+import { samplePodSchema } from "./samplePod";
+import { strict } from "./values";
+import { verificationSchema } from "./verification";
+
+export const stackConfigSchema = strict({
+  multus: multusSchema,
+  flannel: flannelSchema,
+  calico: calicoSchema,
+  networks: networksSchema,
+  samplePod: samplePodSchema,
+  verification: verificationSchema,
+});
+
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type MultusConfig = StackConfig["multus"];
+export type FlannelConfig = StackConfig["flannel"];
+export type FlannelBackend = FlannelConfig["backend"];
+export type CalicoConfig = StackConfig["calico"];
+export type AutodetectionMethod = NonNullable<CalicoConfig["ipv4Autodetection"]>;
+export type NetworkConfig = StackConfig["networks"][number];
+export type IpamConfig = Extract<NetworkConfig, { ipam: unknown }>["ipam"];
+export type SamplePodConfig = StackConfig["samplePod"];
+export type ResourcesConfig = MultusConfig["resources"];
