@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { validateAction, validateWorkflow } from "@action-validator/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
-import { cidrsOverlap, parseCidr } from "../lib/net/cidr";
+import { cidrsOverlap, parseCidr } from "../lib/config/cidr";
 import { multinetValues, validateConfig, type StackConfig } from "../lib/config";
 import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/files/stackFiles";
 

@@ -2,7 +2,7 @@
  * Checks that span several keys: address ranges that must not overlap, names that must be unique,
  * references that must resolve, interface names a pod must not reuse.
  */
-import { cidrContains, cidrsOverlap, compareAddresses, parseCidr, type Cidr } from "../net/cidr";
+import { cidrContains, cidrsOverlap, compareAddresses, parseCidr, type Cidr } from "./cidr";
 import { configKey } from "./errors";
 import { attachmentInterfaces, nadReference, podChoosesAddresses } from "./references";
 import type { StackConfig } from "./schema";

@@ -1,6 +1,6 @@
 /** `multinet:flannel`: flanneld as the attachment network's DaemonSet, and its backend. */
 import { z } from "zod";
-import { isIp, parseCidr } from "../net/cidr";
+import { isIp, parseCidr } from "./cidr";
 import { configKey } from "./errors";
 import { resourcesSchema, schedulingFields } from "./pods";
 import { dnsLabel, imageRepository, ipAddress, isInterfaceName, mtu, networkCidr, port, regex, releaseTag, strict } from "./values";

@@ -3,7 +3,7 @@
  * message says what is allowed; the key and the value are added where errors are worded (errors.ts).
  */
 import { z } from "zod";
-import { isIp, isNetworkAddress, parseCidr } from "../net/cidr";
+import { isIp, isNetworkAddress, parseCidr } from "./cidr";
 import { floatingImageTag } from "./versions";
 
 /**

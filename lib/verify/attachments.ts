@@ -4,7 +4,7 @@
  * `k8s.v1.cni.cncf.io/network-status` annotation Multus writes, parsed and matched to them.
  */
 import * as ipaddr from "ipaddr.js";
-import { cidrContains, parseCidr } from "../net/cidr";
+import { cidrContains, parseCidr } from "../config/cidr";
 import type { FlannelConfig, NetworkConfig, SamplePodConfig } from "../config";
 import { attachmentInterfaces } from "../config";
 

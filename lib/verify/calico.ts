@@ -6,7 +6,7 @@
 import type { INode } from "kubernetes-models/v1/Node";
 import { isDeepStrictEqual } from "node:util";
 import { autodetectionEnvValue, autodetectionOperatorValue, calicoPatch } from "../build/calico";
-import { cidrContains, parseCidr } from "../net/cidr";
+import { cidrContains, parseCidr } from "../config/cidr";
 import type { AutodetectionMethod, StackConfig } from "../config";
 import { fail, pass, skip, type Finding } from "./findings";
 import { judgeRollout } from "./rollout";

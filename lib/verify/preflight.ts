@@ -5,7 +5,7 @@
  */
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import type { INode } from "kubernetes-models/v1/Node";
-import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from "../net/cidr";
+import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from "../config/cidr";
 import type { StackConfig } from "../config";
 import { configKey } from "../config";
 import { fail, pass, skip, type Finding } from "./findings";
