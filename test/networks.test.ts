@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseCniConfig, serializeCniConfig } from "../lib/build/cni";
-import { networkSchema } from "../lib/config";
+import { networkSchema, type TypedNetworkConfig } from "../lib/config";
 import { cniConfigFor, networkAttachmentDefinition } from "../lib/build/networks";
 
-const network = (values: Record<string, unknown>) => networkSchema.parse(values);
+const network = (values: Record<string, unknown>) => networkSchema.parse(values) as TypedNetworkConfig;
 
 describe("NetworkAttachmentDefinitions", () => {
   it("writes the manual setup's flannel NAD byte for byte", () => {

@@ -45,8 +45,11 @@ export const flannelDelegateSchema = z.strictObject({
 const pluginCommon = {
   cniVersion: z.string().optional(),
   name: z.string().optional(),
-  /** `ips: true` asks the runtime (Multus) to pass the pod's requested addresses as runtimeConfig.ips. */
-  capabilities: z.strictObject({ ips: z.boolean().optional() }).optional(),
+  /**
+   * `ips: true` asks the runtime (Multus) to pass the pod's requested addresses as runtimeConfig.ips;
+   * `portMappings: true` its hostPorts as runtimeConfig.portMappings (portmap).
+   */
+  capabilities: z.strictObject({ ips: z.boolean().optional(), portMappings: z.boolean().optional() }).optional(),
 };
 
 export const flannelPluginSchema = z.strictObject({
@@ -78,6 +81,64 @@ export const bridgePluginSchema = z.strictObject({
   ipam: ipamSchema,
 });
 
+export const ipvlanPluginSchema = z.strictObject({
+  ...pluginCommon,
+  type: z.literal("ipvlan"),
+  master: z.string(),
+  mode: z.enum(["l2", "l3", "l3s"]).optional(),
+  mtu: z.number().int().optional(),
+  ipam: ipamSchema,
+});
+
+/** Exactly one of device, hwaddr, kernelpath, pciBusID (the stack config enforces it). */
+export const hostDevicePluginSchema = z.strictObject({
+  ...pluginCommon,
+  type: z.literal("host-device"),
+  device: z.string().optional(),
+  hwaddr: z.string().optional(),
+  kernelpath: z.string().optional(),
+  pciBusID: z.string().optional(),
+  ipam: ipamSchema.optional(),
+});
+
+export const vlanPluginSchema = z.strictObject({
+  ...pluginCommon,
+  type: z.literal("vlan"),
+  master: z.string(),
+  vlanId: z.number().int(),
+  mtu: z.number().int().optional(),
+  ipam: ipamSchema,
+});
+
+export const tuningPluginSchema = z.strictObject({
+  ...pluginCommon,
+  type: z.literal("tuning"),
+  sysctl: z.record(z.string(), z.string()).optional(),
+  mac: z.string().optional(),
+  mtu: z.number().int().optional(),
+  promisc: z.boolean().optional(),
+  allmulti: z.boolean().optional(),
+});
+
+export const bandwidthPluginSchema = z.strictObject({
+  ...pluginCommon,
+  type: z.literal("bandwidth"),
+  ingressRate: z.number().int().optional(),
+  ingressBurst: z.number().int().optional(),
+  egressRate: z.number().int().optional(),
+  egressBurst: z.number().int().optional(),
+});
+
+export const portmapPluginSchema = z.strictObject({
+  ...pluginCommon,
+  type: z.literal("portmap"),
+  snat: z.boolean().optional(),
+  markMasqBit: z.number().int().optional(),
+  externalSetMarkChain: z.string().optional(),
+  conditionsV4: z.array(z.string()).optional(),
+  conditionsV6: z.array(z.string()).optional(),
+});
+
 /** Source-based routing: replies leave through the interface the request came in on. */
 export const sbrPluginSchema = z.strictObject({
   ...pluginCommon,
@@ -88,6 +149,12 @@ export const pluginSchema = z.discriminatedUnion("type", [
   flannelPluginSchema,
   macvlanPluginSchema,
   bridgePluginSchema,
+  ipvlanPluginSchema,
+  hostDevicePluginSchema,
+  vlanPluginSchema,
+  tuningPluginSchema,
+  bandwidthPluginSchema,
+  portmapPluginSchema,
   sbrPluginSchema,
 ]);
 

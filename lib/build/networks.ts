@@ -2,7 +2,7 @@
  * NetworkAttachmentDefinitions: from a network in the stack config to the CNI config it carries
  * (`cniConfigFor`) and to the NAD object itself (`networkAttachmentDefinition`).
  */
-import { podChoosesAddresses, type IpamConfig, type NetworkConfig } from "../config";
+import { podChoosesAddresses, type IpamConfig, type NetworkConfig, type TypedNetworkConfig } from "../config";
 import { serializeCniConfig, type CniConfig, type Ipam, type PluginConf } from "./cni";
 import { commonLabels, type KubeObject } from "./objects";
 
@@ -23,23 +23,20 @@ function ipamFor(ipam: IpamConfig): Ipam {
   return { type: "host-local", ranges: ipam.ranges.map((range) => [range]), ...routes };
 }
 
-function ipsCapability(network: NetworkConfig): Pick<PluginConf, "capabilities"> {
+function ipsCapability(network: TypedNetworkConfig): Pick<PluginConf, "capabilities"> {
   return podChoosesAddresses(network) ? { capabilities: { ips: true } } : {};
 }
 
+const optional = <K extends string, V>(key: K, value: V | undefined) => (value !== undefined ? { [key]: value } as Record<K, V> : {});
+
 /** The network's own plugin, without cniVersion/name (those belong to the top level). */
-function mainPlugin(network: NetworkConfig): PluginConf {
+function mainPlugin(network: TypedNetworkConfig): PluginConf {
   switch (network.type) {
     case "flannel":
-      return { type: "flannel", ...(network.delegate ? { delegate: network.delegate } : {}) };
+      return { type: "flannel", ...optional("delegate", network.delegate) };
     case "macvlan":
       return {
-        ...ipsCapability(network),
-        type: "macvlan",
-        master: network.master,
-        mode: network.mode,
-        ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
-        ipam: ipamFor(network.ipam),
+        ...ipsCapability(network), type: "macvlan", master: network.master, mode: network.mode, ...optional("mtu", network.mtu), ipam: ipamFor(network.ipam),
       };
     case "bridge":
       return {
@@ -49,20 +46,54 @@ function mainPlugin(network: NetworkConfig): PluginConf {
         isGateway: network.isGateway,
         ipMasq: network.ipMasq,
         hairpinMode: network.hairpinMode,
-        ...(network.mtu !== undefined ? { mtu: network.mtu } : {}),
+        ...optional("mtu", network.mtu),
         ipam: ipamFor(network.ipam),
+      };
+    case "ipvlan":
+      return {
+        ...ipsCapability(network), type: "ipvlan", master: network.master, mode: network.mode, ...optional("mtu", network.mtu), ipam: ipamFor(network.ipam),
+      };
+    case "host-device":
+      return {
+        ...ipsCapability(network),
+        type: "host-device",
+        ...optional("device", network.device),
+        ...optional("hwaddr", network.hwaddr),
+        ...optional("kernelpath", network.kernelpath),
+        ...optional("pciBusID", network.pciBusID),
+        ...(network.ipam ? { ipam: ipamFor(network.ipam) } : {}),
+      };
+    case "vlan":
+      return {
+        ...ipsCapability(network), type: "vlan", master: network.master, vlanId: network.vlanId, ...optional("mtu", network.mtu), ipam: ipamFor(network.ipam),
       };
   }
 }
 
+/** The chained plugins, in the order they must run: tuning, bandwidth, portmap, sbr (last: it moves routes). */
+function chainedPlugins(network: TypedNetworkConfig): PluginConf[] {
+  const { tuning, bandwidth, portmap, sourceBasedRouting } = network;
+  return [
+    ...(tuning ? [{ type: "tuning" as const, ...tuning }] : []),
+    ...(bandwidth ? [{ type: "bandwidth" as const, ...bandwidth }] : []),
+    ...(portmap ? [{ type: "portmap" as const, capabilities: { portMappings: true }, ...(portmap === true ? {} : portmap) }] : []),
+    ...(sourceBasedRouting ? [{ type: "sbr" as const }] : []),
+  ];
+}
+
 /**
- * The CNI config of a network. A single plugin stays a plain config without `name` (Multus names it
- * after the NAD); chained plugins become a conflist, which the CNI spec requires to be named.
+ * The CNI config of a typed network. A single plugin stays a plain config without `name` (Multus
+ * names it after the NAD); chained plugins become a conflist, which the CNI spec requires to be named.
  */
-export function cniConfigFor(network: NetworkConfig): CniConfig {
-  const chained: PluginConf[] = network.sourceBasedRouting ? [{ type: "sbr" }] : [];
+export function cniConfigFor(network: TypedNetworkConfig): CniConfig {
+  const chained = chainedPlugins(network);
   if (chained.length === 0) return { cniVersion: network.cniVersion, ...mainPlugin(network) };
   return { cniVersion: network.cniVersion, name: network.name, plugins: [mainPlugin(network), ...chained] };
+}
+
+/** What a NAD's spec.config holds: the typed network's config, or a raw network's as written. */
+export function nadConfigText(network: NetworkConfig): string {
+  return network.type === "raw" ? JSON.stringify(network.config) : serializeCniConfig(cniConfigFor(network));
 }
 
 export function networkAttachmentDefinition(network: NetworkConfig): NetworkAttachmentDefinition {
@@ -70,6 +101,6 @@ export function networkAttachmentDefinition(network: NetworkConfig): NetworkAtta
     apiVersion: nadApiVersion,
     kind: nadKind,
     metadata: { name: network.name, namespace: network.namespace, labels: commonLabels("network-attachment") },
-    spec: { config: serializeCniConfig(cniConfigFor(network)) },
+    spec: { config: nadConfigText(network) },
   };
 }

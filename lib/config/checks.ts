@@ -2,16 +2,17 @@
  * Checks that span several keys: address ranges that must not overlap, names that must be unique,
  * references that must resolve, interface names a pod must not reuse.
  */
-import { cidrContains, cidrsOverlap, compareAddresses, parseCidr, type Cidr } from "./cidr";
+import { cidrsOverlap, parseCidr, type Cidr } from "./cidr";
 import { configKey } from "./errors";
 import { attachmentInterfaces, nadReference, podChoosesAddresses } from "./references";
-import type { StackConfig } from "./schema";
+import { networkProblems } from "./networkChecks";
+import { ipamOf, type StackConfig } from "./schema";
 
 /**
  * Checks that span several keys. Each runs when the sections it reads passed the schema, so one
  * bad section does not hide the problems of the others.
  */
-export function crossFieldProblems({ flannel, calico, networks, samplePod }: Partial<StackConfig>): string[] {
+export function crossFieldProblems({ multus, flannel, calico, networks, samplePod }: Partial<StackConfig>): string[] {
   const problems: string[] = [];
   const pools = (calico?.poolCidrs ?? []).map((text) => parseCidr(text)!);
   const flannelNetwork = flannel?.enabled ? parseCidr(flannel.network)! : undefined;
@@ -43,6 +44,7 @@ export function crossFieldProblems({ flannel, calico, networks, samplePod }: Par
     } else {
       defined.set(id, i);
     }
+    problems.push(...networkProblems(network, i));
     if (network.type === "flannel") {
       const firstFlannel = networks.findIndex((n) => n.type === "flannel");
       if (firstFlannel < i) {
@@ -53,25 +55,22 @@ export function crossFieldProblems({ flannel, calico, networks, samplePod }: Par
       }
       return;
     }
-    if (network.ipam.type === "static") {
-      network.ipam.addresses?.forEach((address, a) =>
+    const ipam = ipamOf(network);
+    if (ipam?.type === "static") {
+      ipam.addresses?.forEach((address, a) =>
         outsideOtherNetworks(parseCidr(address.address)!, configKey(["networks", i, "ipam", "addresses", a, "address"])));
-      return;
     }
-    network.ipam.ranges.forEach((range, r) => {
-      const subnet = parseCidr(range.subnet)!;
-      const rangeKey = ["networks", i, "ipam", "ranges", r];
-      outsideOtherNetworks(subnet, configKey([...rangeKey, "subnet"]));
-      for (const field of ["rangeStart", "rangeEnd", "gateway"] as const) {
-        const address = range[field];
-        if (address !== undefined && !cidrContains(subnet, address)) {
-          problems.push(`${configKey([...rangeKey, field])}: "${address}" is outside the subnet "${subnet.text}"; allowed: an address inside it`);
-        }
-      }
-      if (range.rangeStart && range.rangeEnd && compareAddresses(range.rangeStart, range.rangeEnd) > 0) {
-        problems.push(`${configKey([...rangeKey, "rangeEnd"])}: "${range.rangeEnd}" comes before rangeStart "${range.rangeStart}"; allowed: an address at or after rangeStart`);
-      }
-    });
+    if (ipam?.type === "host-local") {
+      ipam.ranges.forEach((range, r) => outsideOtherNetworks(parseCidr(range.subnet)!, configKey(["networks", i, "ipam", "ranges", r, "subnet"])));
+    }
+  });
+
+  // Multus looks default networks up by name in its own namespace (k8sclient.go:683-684, getNetDelegate :497-500 at v4.2.4).
+  multus?.defaultNetworks.forEach((name, i) => {
+    if (networks && !defined.has(`${multus.namespace}/${name}`)) {
+      const candidates = networks.filter((n) => n.namespace === multus.namespace).map((n) => n.name);
+      problems.push(`${configKey(["multus", "defaultNetworks", i])}: "${name}" is not a network of multinet:networks in the Multus namespace "${multus.namespace}" (Multus looks default networks up there); allowed: ${candidates.length ? candidates.join(", ") : "none (no network in that namespace)"}`);
+    }
   });
 
   if (samplePod?.enabled) {

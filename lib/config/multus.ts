@@ -14,6 +14,20 @@ export const multusSchema = strict({
     description: "file in `/etc/cni/net.d` that stays every pod's primary network; pinned as `multusMasterCNI` and used as the readiness indicator. Thin Multus cannot pin it and takes the first file by name",
   }),
   cniVersion: cniVersion.default("0.3.1").meta({ description: "CNI version Multus uses with its delegates; keep it equal to the NADs' to avoid mismatches" }),
+  // Namespace options, read per request from the daemon config (thick) or written into 00-multus.conf
+  // by the thin entrypoint's flags; pkg/types/types.go:46-65 at v4.2.4 names them.
+  namespaceIsolation: z.boolean().default(false).meta({
+    description: "pods may attach only NADs of their own namespace, or of `globalNamespaces` (Multus `namespaceIsolation`; a violation fails the pod's sandbox)",
+  }),
+  globalNamespaces: z.array(dnsLabel).min(1).optional().meta({
+    description: "with `namespaceIsolation`: namespaces whose NADs every pod may attach (rendered as Multus's comma-separated `globalNamespaces`); unset: Multus's default, `default`",
+  }),
+  defaultNetworks: z.array(dnsLabel).default([]).meta({
+    description: "names of NADs in the Multus namespace (`namespace`, rendered as `multusNamespace`) that every pod gets after its primary network, before those it asks for; thick mode only (the thin entrypoint has no flag for it). Pods in `systemNamespaces` get none",
+  }),
+  systemNamespaces: z.array(dnsLabel).min(1).optional().meta({
+    description: "with `defaultNetworks`: namespaces whose pods do not get them; unset: Multus's default, `kube-system`",
+  }),
   logLevel: z.enum(["debug", "verbose", "error", "panic"]).default("verbose").meta({ description: "`debug`, `verbose`, `error` or `panic`" }),
   // Upstream's 50Mi memory limit OOMs under pod-creation bursts; 300Mi leaves headroom.
   resources: resourcesSchema("the Multus daemon container", { cpu: "100m", memory: "100Mi", memoryLimit: "300Mi" }),
@@ -21,4 +35,16 @@ export const multusSchema = strict({
     { operator: "Exists", effect: "NoSchedule" },
     { operator: "Exists", effect: "NoExecute" },
   ]),
+}).superRefine((multus, ctx) => {
+  // cmd/thin_entrypoint/main.go:84-85 at v4.2.4: only --namespace-isolation and --global-namespaces.
+  const thickOnly = (["defaultNetworks", "systemNamespaces"] as const).filter((key) => multus.mode === "thin" && (key === "defaultNetworks" ? multus.defaultNetworks.length > 0 : multus[key] !== undefined));
+  for (const key of thickOnly) {
+    ctx.addIssue({ code: "custom", path: [key], input: multus[key], message: "is set but mode is thin, whose entrypoint has no flag for it; allowed: mode thick, or leave it unset" });
+  }
+  if (multus.globalNamespaces && !multus.namespaceIsolation) {
+    ctx.addIssue({ code: "custom", path: ["globalNamespaces"], input: multus.globalNamespaces, message: "is set but namespaceIsolation is false, and Multus reads it only with isolation on; allowed: namespaceIsolation: true, or leave it unset" });
+  }
+  if (multus.systemNamespaces && multus.defaultNetworks.length === 0) {
+    ctx.addIssue({ code: "custom", path: ["systemNamespaces"], input: multus.systemNamespaces, message: "is set but defaultNetworks is empty, and it only exempts pods from those; allowed: defaultNetworks, or leave it unset" });
+  }
 }).prefault({}).meta({ description: "The Multus DaemonSet (thick mode by default) and its config." });

@@ -47,5 +47,5 @@ export function attachmentInterfaces(networks: readonly NetworkReference[]): str
 
 /** True when the pods, not the NAD, choose the addresses (static IPAM without addresses). */
 export function podChoosesAddresses(network: { type: string; ipam?: { type: string; addresses?: unknown } }): boolean {
-  return network.type !== "flannel" && network.ipam?.type === "static" && !network.ipam.addresses;
+  return network.ipam?.type === "static" && !network.ipam.addresses;
 }

@@ -24,6 +24,14 @@ export type FlannelBackend = FlannelConfig["backend"];
 export type CalicoConfig = StackConfig["calico"];
 export type AutodetectionMethod = NonNullable<CalicoConfig["ipv4Autodetection"]>;
 export type NetworkConfig = StackConfig["networks"][number];
-export type IpamConfig = Extract<NetworkConfig, { ipam: unknown }>["ipam"];
+export type IpamConfig = NonNullable<Extract<NetworkConfig, { ipam?: unknown }>["ipam"]>;
+/** Every network but `raw`: those multinet builds the CNI config of. */
+export type TypedNetworkConfig = Exclude<NetworkConfig, { type: "raw" }>;
+export type RawNetworkConfig = Extract<NetworkConfig, { type: "raw" }>;
+
+/** A network's IPAM: undefined for flannel (its plugin brings its own), raw and host-device without one. */
+export function ipamOf(network: NetworkConfig): IpamConfig | undefined {
+  return "ipam" in network ? network.ipam : undefined;
+}
 export type SamplePodConfig = StackConfig["samplePod"];
 export type ResourcesConfig = MultusConfig["resources"];

@@ -6,7 +6,7 @@
 import * as ipaddr from "ipaddr.js";
 import { cidrContains, parseCidr } from "../config/cidr";
 import type { FlannelConfig, NetworkConfig, SamplePodConfig } from "../config";
-import { attachmentInterfaces } from "../config";
+import { attachmentInterfaces, ipamOf } from "../config";
 
 /** One entry of `k8s.v1.cni.cncf.io/network-status` (multi-net-spec v1.3, 4.1.2.1.2). */
 export interface NetworkStatusEntry {
@@ -66,13 +66,20 @@ function networkOf(cidr: string): string {
 
 /** A static NAD's addresses: its own, or (static without addresses) the ones the pod names in `ips`. */
 function staticAddresses(network: NetworkConfig, podIps: readonly string[] | undefined): string[] {
-  if (network.type === "flannel" || network.ipam.type !== "static") return [];
-  return network.ipam.addresses?.map(({ address }) => address) ?? [...(podIps ?? [])];
+  const ipam = ipamOf(network);
+  if (ipam?.type !== "static") return [];
+  return ipam.addresses?.map(({ address }) => address) ?? [...(podIps ?? [])];
 }
 
+/**
+ * The addresses an attachment must have, one rule each: every host-local range (one per family, so
+ * a dual-stack network needs both), every static address, flannel's network. None for networks
+ * whose addresses multinet does not assign (raw, host-device without IPAM).
+ */
 export function expectedAddresses(network: NetworkConfig, flannel: FlannelConfig, podIps?: readonly string[]): AddressRule[] {
   if (network.type === "flannel") return [insideRule(flannel.network)];
-  if (network.ipam.type === "host-local") return network.ipam.ranges.map((range) => insideRule(range.subnet));
+  const ipam = ipamOf(network);
+  if (ipam?.type === "host-local") return ipam.ranges.map((range) => insideRule(range.subnet));
   return staticAddresses(network, podIps).map((address) => {
     const ip = address.split("/")[0];
     return { describe: `${ip} (static)`, matches: (candidate: string) => ipaddr.isValid(candidate) && ipaddr.parse(candidate).toNormalizedString() === ipaddr.parse(ip).toNormalizedString() };
@@ -82,10 +89,10 @@ export function expectedAddresses(network: NetworkConfig, flannel: FlannelConfig
 /** IPv4 destinations an attachment is meant to carry: its subnets and its IPAM routes. */
 export function expectedRoutes(network: NetworkConfig, flannel: FlannelConfig, podIps?: readonly string[]): string[] {
   if (network.type === "flannel") return [flannel.network].filter(isIpv4Cidr);
-  const subnets = network.ipam.type === "host-local"
-    ? network.ipam.ranges.map((range) => range.subnet)
-    : staticAddresses(network, podIps).map(networkOf);
-  return [...new Set([...subnets, ...network.ipam.routes.map((route) => networkOf(route.dst))])].filter(isIpv4Cidr);
+  const ipam = ipamOf(network);
+  if (!ipam) return [];
+  const subnets = ipam.type === "host-local" ? ipam.ranges.map((range) => range.subnet) : staticAddresses(network, podIps).map(networkOf);
+  return [...new Set([...subnets, ...ipam.routes.map((route) => networkOf(route.dst))])].filter(isIpv4Cidr);
 }
 
 /** The sample pod's attachments in order, matched to their networks. */
@@ -105,17 +112,22 @@ export function expectedAttachments(samplePod: SamplePodConfig, networks: readon
   });
 }
 
-/** The network-status entry of `attachment` and its address in the attachment's network, or what is wrong with it. */
-export function attachmentEntry(entries: NetworkStatusEntry[], attachment: ExpectedAttachment): { entry?: NetworkStatusEntry; problem?: string; ip?: string } {
+/**
+ * The network-status entry of `attachment`, what is wrong with it, and its addresses in the
+ * attachment's network: `ip` matches the first rule (the one a ping uses), `matched` says which
+ * address meets which rule. Every rule must be met, so a dual-stack attachment needs both families.
+ */
+export function attachmentEntry(entries: NetworkStatusEntry[], attachment: ExpectedAttachment): { entry?: NetworkStatusEntry; problem?: string; ip?: string; matched?: string[] } {
   const entry = entries.find((e) => e.interface === attachment.ifname);
   if (!entry) {
     return { problem: `network-status has no ${attachment.ifname} (interfaces: ${entries.map((e) => e.interface ?? `${e.name} (no interface)`).join(", ")})` };
   }
   if (entry.name !== attachment.reference) return { entry, problem: `${attachment.ifname} belongs to ${entry.name}, want ${attachment.reference}` };
   const ips = entry.ips ?? [];
-  const ip = ips.find((candidate) => attachment.addresses.some((rule) => rule.matches(candidate)));
-  if (!ip) {
-    return { entry, problem: `${attachment.ifname} (${entry.name}) has ${ips.join(", ") || "no address"}, want an address ${attachment.addresses.map((r) => r.describe).join(" or ")}` };
+  const found = attachment.addresses.map((rule) => ({ rule, ip: ips.find((candidate) => rule.matches(candidate)) }));
+  const missing = found.filter(({ ip }) => ip === undefined);
+  if (missing.length) {
+    return { entry, problem: `${attachment.ifname} (${entry.name}) has ${ips.join(", ") || "no address"}, want an address ${missing.map(({ rule }) => rule.describe).join(" and one ")}` };
   }
-  return { entry, ip };
+  return { entry, ip: found[0]?.ip, matched: found.map(({ rule, ip }) => `${ip!}, ${rule.describe}`) };
 }

@@ -3,7 +3,7 @@
  * CNI config the deploy's builder (lib/build/networks.ts) writes.
  */
 import { isDeepStrictEqual } from "node:util";
-import type { StackConfig } from "../config";
+import type { NetworkConfig, StackConfig } from "../config";
 import { logicalName } from "../build/objects";
 import { networkAttachmentDefinition } from "../build/networks";
 import { fail, pass, type Finding } from "./findings";
@@ -20,6 +20,17 @@ export function jsonDifferences(want: unknown, have: unknown, path = ""): string
     const child = Array.isArray(want) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
     return jsonDifferences((want as Record<string, unknown>)[key], (have as Record<string, unknown>)[key], child);
   });
+}
+
+/** `bridge, cniVersion 1.0.0, tuning, sbr`; a raw network by its plugin types. */
+function describeNetwork(network: NetworkConfig): string {
+  if (network.type === "raw") {
+    const { config } = network;
+    const plugins = Array.isArray(config.plugins) ? (config.plugins as Array<{ type?: unknown }>).map((p) => String(p.type)) : [String(config.type)];
+    return `raw: ${plugins.join(", ")}, cniVersion ${String(config.cniVersion)}`;
+  }
+  const chained = (["tuning", "bandwidth", "portmap"] as const).filter((key) => network[key] !== undefined);
+  return [network.type, `cniVersion ${network.cniVersion}`, ...chained, ...(network.sourceBasedRouting ? ["sbr"] : [])].join(", ");
 }
 
 export function judgeNads(config: StackConfig, nads: VerifySnapshot["nads"]): Finding[] {
@@ -39,6 +50,6 @@ export function judgeNads(config: StackConfig, nads: VerifySnapshot["nads"]): Fi
     }
     const differences = jsonDifferences(JSON.parse(expected.spec.config), have);
     if (differences.length) return fail(check, `${ref}: ${listShort(differences, 3)}`);
-    return pass(check, `${ref}: config as declared (${network.type}, cniVersion ${network.cniVersion}${network.sourceBasedRouting ? ", sbr" : ""})`);
+    return pass(check, `${ref}: config as declared (${describeNetwork(network)})`);
   });
 }

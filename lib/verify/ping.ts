@@ -7,7 +7,7 @@
  */
 import type { IPod } from "kubernetes-models/v1/Pod";
 import * as ipaddr from "ipaddr.js";
-import { networksAnnotation, networksAnnotationValue, networkStatusAnnotation, type StackConfig } from "../config";
+import { ipamOf, networksAnnotation, networksAnnotationValue, networkStatusAnnotation, type StackConfig } from "../config";
 import { commonLabels, type Named } from "../build/objects";
 import { attachmentEntry, expectedAttachments, parseNetworkStatus, type ExpectedAttachment } from "./attachments";
 import { fail, pass, skip, type Finding } from "./findings";
@@ -25,8 +25,10 @@ export function pingableReason(attachment: ExpectedAttachment): string | undefin
   const { network } = attachment;
   if (network.type === "flannel") return undefined;
   if (network.type === "bridge") return "bridge networks are node-local";
-  if (network.ipam.type === "static") {
-    return network.ipam.addresses ? "a second pod would get the same static address" : "static IPAM: the peer would need an address of its own";
+  const ipam = ipamOf(network);
+  if (!ipam) return `${network.type} network without multinet-assigned addresses`;
+  if (ipam.type === "static") {
+    return ipam.addresses ? "a second pod would get the same static address" : "static IPAM: the peer would need an address of its own";
   }
   return "host-local IPAM allocates per node: a peer on another node can get the sample pod's own address, and the ping would never leave it";
 }

@@ -7,7 +7,7 @@ import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import type { INode } from "kubernetes-models/v1/Node";
 import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from "../config/cidr";
 import type { StackConfig } from "../config";
-import { configKey } from "../config";
+import { configKey, ipamOf } from "../config";
 import { fail, pass, skip, type Finding } from "./findings";
 import { eligibleNodes, ineligibleReason, listShort, nodeName } from "./scheduling";
 import { operatorCalicoNode, type ApiObject } from "./snapshot";
@@ -116,11 +116,11 @@ function ownRanges(config: StackConfig): Array<{ key: string; cidr: Cidr }> {
   const ranges: Array<{ key: string; cidr: Cidr }> = [];
   if (config.flannel.enabled) ranges.push({ key: configKey(["flannel", "network"]), cidr: parseCidr(config.flannel.network)! });
   config.networks.forEach((network, i) => {
-    if (network.type === "flannel") return;
-    if (network.ipam.type === "host-local") {
-      network.ipam.ranges.forEach((range, r) => ranges.push({ key: configKey(["networks", i, "ipam", "ranges", r, "subnet"]), cidr: parseCidr(range.subnet)! }));
+    const ipam = ipamOf(network);
+    if (ipam?.type === "host-local") {
+      ipam.ranges.forEach((range, r) => ranges.push({ key: configKey(["networks", i, "ipam", "ranges", r, "subnet"]), cidr: parseCidr(range.subnet)! }));
     } else {
-      network.ipam.addresses?.forEach((a, r) => ranges.push({ key: configKey(["networks", i, "ipam", "addresses", r, "address"]), cidr: parseCidr(a.address)! }));
+      ipam?.addresses?.forEach((a, r) => ranges.push({ key: configKey(["networks", i, "ipam", "addresses", r, "address"]), cidr: parseCidr(a.address)! }));
     }
   });
   // Static IPAM without addresses: the sample pod names its own.

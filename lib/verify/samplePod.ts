@@ -59,11 +59,12 @@ export function judgeSamplePod(config: StackConfig, state: SamplePodState | unde
     }
     for (const attachment of attachments) {
       const check = `pod/attachment/${attachment.ifname}`;
-      const { problem, ip } = attachmentEntry(status.entries, attachment);
+      const { problem, ip, matched = [], entry } = attachmentEntry(status.entries, attachment);
       if (problem) findings.push(fail(check, problem));
       else {
-        addresses.set(attachment.ifname, ip!);
-        findings.push(pass(check, `${attachment.ifname} (${attachment.reference}) has ${ip}, ${attachment.addresses.find((r) => r.matches(ip!))!.describe}`));
+        if (ip) addresses.set(attachment.ifname, ip);
+        const has = matched.length ? matched.join("; ") : `${(entry?.ips ?? []).join(", ") || "no address"} (${attachment.network.type}: addresses not assigned by multinet)`;
+        findings.push(pass(check, `${attachment.ifname} (${attachment.reference}) has ${has}`));
       }
     }
   }
@@ -92,7 +93,7 @@ export function judgeSamplePod(config: StackConfig, state: SamplePodState | unde
 
   for (const attachment of attachments) {
     const check = `pod/route/${attachment.ifname}`;
-    if (attachment.network.sourceBasedRouting) {
+    if (attachment.network.type !== "raw" && attachment.network.sourceBasedRouting) {
       findings.push(skip(check, `${attachment.reference} uses source-based routing: its routes live in a policy table, which /proc/net/route does not show`));
       continue;
     }

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import * as ipaddr from "ipaddr.js";
-import type { NetworkConfig } from "../../lib/config";
+import type { TypedNetworkConfig } from "../../lib/config";
 import { cniConfigFor } from "../../lib/build/networks";
 import { attempt, attemptEach, buildOrTearDown, throwCollected } from "./cleanup";
 import { cniAdd, cniCheck, cniDel, newContainerId, type Attachment, type CapabilityArgs, type CniHost, type PodRef } from "./cni-runtime";
@@ -181,7 +181,7 @@ export class Pod implements PodRef {
   }
 
   /** net1, net2… from a NAD, named and configured the way Multus does it; `args` as from the pod's annotation. */
-  attach(network: NetworkConfig, args: CapabilityArgs = {}): Attachment {
+  attach(network: TypedNetworkConfig, args: CapabilityArgs = {}): Attachment {
     const ifname = `net${this.attachments.filter((a) => a.ifname !== "eth0").length + 1}`;
     return this.add(ifname, cniConfigFor(network), network.name, args);
   }
@@ -328,7 +328,7 @@ export class Lab {
   }
 
   /** A pod on a node with eth0 from the primary network and net1 from `network`: most proofs start so. */
-  podAttachedTo(name: string, nodeName: Parameters<Lab["node"]>[0], network: NetworkConfig): Pod {
+  podAttachedTo(name: string, nodeName: Parameters<Lab["node"]>[0], network: TypedNetworkConfig): Pod {
     const pod = this.pod(name, this.node(nodeName));
     pod.attachPrimary();
     pod.attach(network);

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ipamOf } from "../../lib/config";
 import { cniConfigFor } from "../../lib/build/networks";
 import { cniAdd } from "./cni-runtime";
 import { useLab } from "./hooks";
@@ -55,7 +56,7 @@ describe.each(cases)("the $nad NAD (CNI $cniVersion)", ({ nad, cniVersion, kind,
     else pod.check("net1");
     // host-local reserves an address with a file named after it; static IPAM keeps no state.
     const config = network(nad);
-    const reservation = config.type !== "flannel" && config.ipam.type === "host-local" ? join(node.ipamDataDir, nad, address.split("/")[0]) : undefined;
+    const reservation = ipamOf(config)?.type === "host-local" ? join(node.ipamDataDir, nad, address.split("/")[0]) : undefined;
     if (reservation) expect(existsSync(reservation)).toBe(true);
 
     lab().removePod(pod);

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { formatConfigErrors, multinetValues, networkSchema, validateConfig, validateSection, type NetworkConfig, type StackConfig } from "../../lib/config";
+import { formatConfigErrors, multinetValues, networkSchema, validateConfig, validateSection, type StackConfig, type TypedNetworkConfig } from "../../lib/config";
 
 function loadStack(): StackConfig {
   const file = parse(readFileSync(join(__dirname, "stack.yaml"), "utf8")) as { config: Record<string, unknown> };
@@ -15,9 +15,10 @@ function loadStack(): StackConfig {
 
 export const stack = loadStack();
 
-export function network(name: string): NetworkConfig {
+/** A typed network of stack.yaml (the ones multinet builds the CNI config of). */
+export function network(name: string): TypedNetworkConfig {
   const found = stack.networks.find((n) => n.name === name);
-  if (!found) throw new Error(`stack.yaml defines no network "${name}"`);
+  if (!found || found.type === "raw") throw new Error(`stack.yaml defines no typed network "${name}"`);
   return found;
 }
 
@@ -25,10 +26,10 @@ export function network(name: string): NetworkConfig {
  * The flannel network as a stack that turns on source-based routing would declare it (a stack may
  * have only one flannel network, so the variant is not in stack.yaml), validated by the same schema.
  */
-export function flannelWithSbr(): NetworkConfig {
+export function flannelWithSbr(): TypedNetworkConfig {
   const result = validateSection(["networks", 0], networkSchema, {
     name: "flannel-sbr", type: "flannel", cniVersion: "1.0.0", sourceBasedRouting: true,
   });
-  if (!result.ok) throw new Error(formatConfigErrors(result.errors));
+  if (!result.ok || result.value.type === "raw") throw new Error(result.ok ? "flannel-sbr is not typed" : formatConfigErrors(result.errors));
   return result.value;
 }
