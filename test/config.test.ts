@@ -2,23 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { configKey, imageProblem, isInterfaceName, multinetValues, validateConfig } from "../lib/config";
 import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
+import { errorsOf, validStack } from "./helpers/configCases";
 import { runProgram } from "./helpers/mockProgram";
-
-/** A minimal valid stack, as parsed values; tests break one thing at a time. */
-function validStack(): Record<string, any> {
-  return {
-    calico: { mode: "manifest", ipv4Autodetection: { interface: "eth0" } },
-    flannel: { iface: ["eth1"] },
-    networks: [{ name: "flannel", type: "flannel" }],
-    samplePod: { networks: [{ name: "flannel" }] },
-  };
-}
-
-function errorsOf(values: Record<string, unknown>): string[] {
-  const result = validateConfig(values);
-  if (result.ok) throw new Error("expected the config to be rejected");
-  return result.errors;
-}
 
 function asPulumiConfig(values: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [`multinet:${k}`, JSON.stringify(v)]));
@@ -83,7 +68,7 @@ describe("bad input", () => {
     ["a second flannel network", (s) => { s.networks.push({ name: "flannel", namespace: "apps", type: "flannel" }); },
       /^multinet:networks\[1\]\.type: "flannel" is already the type of multinet:networks\[0\]; allowed: one flannel network/],
     ["a NAD name that is not a DNS label", (s) => { s.networks[0].name = "Flannel_Net"; }, /^multinet:networks\[0\]\.name: "Flannel_Net" must be a DNS-1123 label/],
-    ["an unknown network type", (s) => { s.networks[0] = { name: "x", type: "ipvlan" }; }, /^multinet:networks\[0\]\.type: "ipvlan" is not allowed; allowed: "flannel", "macvlan", "bridge"$/],
+    ["an unknown network type", (s) => { s.networks[0] = { name: "x", type: "macvtap" }; }, /^multinet:networks\[0\]\.type: "macvtap" is not allowed; allowed: "flannel", "macvlan", "bridge", "ipvlan", "host-device", "vlan", "raw"$/],
     ["the pod naming an undefined NAD", (s) => { s.samplePod.networks = [{ name: "storage" }]; },
       /^multinet:samplePod\.networks\[0\]\.name: "storage" \(namespace "default"\) is not defined in multinet:networks; allowed: default\/flannel$/],
     ["the pod naming a NAD in another namespace", (s) => { s.samplePod.networks = [{ name: "flannel", namespace: "kube-system" }]; },

@@ -103,4 +103,40 @@ describe("Multus", () => {
     expect(spec.containers[0].args!.some((arg) => arg.startsWith("--cni-version"))).toBe(false);
     expect(spec.volumes!.map((v) => v.name)).toEqual(["cni", "cnibin"]);
   });
+
+  describe("namespace options", () => {
+    const options = { namespaceIsolation: true, globalNamespaces: ["default", "shared"], defaultNetworks: ["tap"], systemNamespaces: ["kube-system", "monitoring"] };
+
+    it("renders them into the thick daemon config as Multus v4.2.4 reads them (pkg/types/types.go:46-65)", () => {
+      const daemon = multusDaemonConfig(multusSchema.parse(options));
+      // globalNamespaces is one comma-separated string; defaultNetworks are looked up in multusNamespace.
+      expect(daemon).toMatchObject({
+        namespaceIsolation: true, globalNamespaces: "default,shared", defaultNetworks: ["tap"], multusNamespace: "kube-system", systemNamespaces: ["kube-system", "monitoring"],
+      });
+      const objects = multusObjects(multusSchema.parse({ ...options, namespace: "multus" }));
+      expect(JSON.parse(objects.daemonConfig!.data!["daemon-config.json"])).toMatchObject({ multusNamespace: "multus", defaultNetworks: ["tap"] });
+    });
+
+    it("writes none of them when unset, so Multus keeps its defaults", () => {
+      const daemon = multusDaemonConfig(multusSchema.parse({}));
+      for (const key of ["namespaceIsolation", "globalNamespaces", "defaultNetworks", "multusNamespace", "systemNamespaces"]) expect(daemon).not.toHaveProperty(key);
+      expect(podSpec(thin).containers[0].args!.join(" ")).not.toMatch(/namespace/);
+    });
+
+    it("passes isolation to the thin entrypoint as its flags (cmd/thin_entrypoint/main.go:84-85)", () => {
+      const objects = multusObjects(multusSchema.parse({ mode: "thin", namespaceIsolation: true, globalNamespaces: ["default", "shared"] }));
+      expect(podSpec(objects).containers[0].args).toEqual(expect.arrayContaining(["--namespace-isolation=true", "--global-namespaces=default,shared"]));
+    });
+
+    it("refuses what Multus would not read: default networks in thin mode, global namespaces without isolation", () => {
+      const result = multusSchema.safeParse({ mode: "thin", defaultNetworks: ["tap"], systemNamespaces: ["x"], globalNamespaces: ["default"] });
+      expect(result.success).toBe(false);
+      const messages = result.error!.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+      expect(messages).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^defaultNetworks: is set but mode is thin/),
+        expect.stringMatching(/^systemNamespaces: is set but mode is thin/),
+        expect.stringMatching(/^globalNamespaces: is set but namespaceIsolation is false/),
+      ]));
+    });
+  });
 });

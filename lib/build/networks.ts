@@ -76,7 +76,7 @@ function chainedPlugins(network: TypedNetworkConfig): PluginConf[] {
   return [
     ...(tuning ? [{ type: "tuning" as const, ...tuning }] : []),
     ...(bandwidth ? [{ type: "bandwidth" as const, ...bandwidth }] : []),
-    ...(portmap ? [{ type: "portmap" as const, capabilities: { portMappings: true }, ...(portmap === true ? {} : portmap) }] : []),
+    ...(portmap ? [{ capabilities: { portMappings: true }, type: "portmap" as const, ...(portmap === true ? {} : portmap) }] : []),
     ...(sourceBasedRouting ? [{ type: "sbr" as const }] : []),
   ];
 }

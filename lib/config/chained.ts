@@ -4,12 +4,17 @@
  * plugins before it leave in the main table. Field names follow each plugin's NetConf.
  */
 import { z } from "zod";
-import { bits, macAddress, sysctlKey } from "./pluginValues";
+import { bits, macAddress, sysctlKeyProblem } from "./pluginValues";
 import { mtu, strict } from "./values";
 
 /** containernetworking/plugins v1.1.1 plugins/meta/tuning/tuning.go:45-53 (TuningConf). */
 const tuningSchema = strict({
-  sysctl: z.record(sysctlKey, z.string({ error: "must be a string (quote it: \"1\"); the plugin reads map[string]string" })).optional().meta({
+  sysctl: z.record(z.string(), z.string()).superRefine((sysctl, ctx) => {
+    for (const key of Object.keys(sysctl)) {
+      const problem = sysctlKeyProblem(key);
+      if (problem) ctx.addIssue({ code: "custom", message: `has key "${key}", which ${problem}` });
+    }
+  }).optional().meta({
     description: "sysctls set in the pod's network namespace, `{key: \"value\"}` (values are strings). Only `net.` keys that exist per namespace or per interface: `net.ipv4.conf.IFNAME.<key>` and `net.ipv6.conf.IFNAME.<key>` (`IFNAME` becomes the pod's interface), `net.ipv{4,6}.neigh.IFNAME.<key>`, `net.ipv4.*`, `net.ipv6.*`, `net.core.somaxconn`, `net.unix.*`, `net.netfilter.*`. Whether the key exists is up to the node's kernel (the plugin fails ADD otherwise), and newer plugins also check `/etc/cni/tuning/allowlist.conf` when a node has one",
   }),
   mac: macAddress.optional().meta({ description: "MAC address of the pod's interface; every pod of the NAD gets the same one, so only for a NAD one pod uses" }),
@@ -29,7 +34,6 @@ const bandwidthSchema = strict({
   egressRate: bits.optional().meta({ description: "rate of traffic out of the pod, in bits/s (with `egressBurst`)" }),
   egressBurst: bits.optional().meta({ description: "burst out of the pod, in bits (with `egressRate`)" }),
 }).superRefine((bandwidth, ctx) => {
-  let pairs = 0;
   for (const direction of ["ingress", "egress"] as const) {
     const rate = bandwidth[`${direction}Rate`];
     const burst = bandwidth[`${direction}Burst`];
@@ -39,11 +43,10 @@ const bandwidthSchema = strict({
       continue;
     }
     if (rate === undefined || burst === undefined) continue;
-    pairs++;
     const problem = burstProblem(rate, burst);
     if (problem) ctx.addIssue({ code: "custom", path: [`${direction}Burst`], input: burst, message: problem });
   }
-  if (pairs === 0) ctx.addIssue({ code: "custom", path: [], input: bandwidth, message: "limits nothing; allowed: ingressRate+ingressBurst and/or egressRate+egressBurst" });
+  if (Object.values(bandwidth).every((value) => value === undefined)) ctx.addIssue({ code: "custom", path: [], input: bandwidth, message: "limits nothing; allowed: ingressRate+ingressBurst and/or egressRate+egressBurst" });
 });
 
 /** Why the bandwidth plugin would refuse or overflow this burst at this rate (see bandwidthSchema). */

@@ -52,11 +52,6 @@ export function sysctlKeyProblem(key: string): string | undefined {
   return namespaced ? undefined : "is not a per-namespace or per-interface sysctl; allowed: net.ipv4.*, net.ipv6.*, net.core.somaxconn, net.unix.*, net.netfilter.*";
 }
 
-export const sysctlKey = z.string().superRefine((key, ctx) => {
-  const problem = sysctlKeyProblem(key);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
-
 export const macAddress = z.string().refine(isMacAddress, { message: "must be a MAC address such as 02:00:00:00:00:01" });
 export const pciAddress = z.string().refine(isPciAddress, { message: "must be a PCI address such as 0000:3b:00.1" });
 export const kernelPath = z.string().refine(isKernelPath, { message: "must be an absolute path below /sys/devices/ without '..'" });
