@@ -223,10 +223,33 @@ export function isNetworkAttachmentDefinition(object: KubeObject): boolean {
 export const cniVersions: readonly string[] = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
 
 /**
- * What is wrong with a CNI config text: JSON; a cniVersion libcni knows; a plugin type (each plugin's,
- * for a conflist); and, for a conflist, a name (libcni refuses a list without one).
+ * The largest spec.config accepted: 64 KiB. Client-side `kubectl apply` copies the object into the
+ * last-applied annotation, where JSON escaping can double it and all annotations together may hold
+ * 256 KiB (kubernetes apimachinery pkg/api/validation/objectmeta.go, TotalAnnotationSizeLimitB).
+ * The same limit as lib/config/rawCni.ts (the pack imports nothing outside policy/).
+ */
+export const cniConfigByteLimit = 64 * 1024;
+
+/** A plugin type names a binary in the CNI bin dir: a file name, never a path. */
+const pluginTypePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** What is wrong with one plugin: its type (and its IPAM's, when it has one). */
+function pluginProblems(plugin: Record<string, unknown>, where: string): string[] {
+  const problems: string[] = [];
+  if (!nonEmptyString(plugin.type)) problems.push(`has no type${where}`);
+  else if (!pluginTypePattern.test(plugin.type)) problems.push(`has type ${JSON.stringify(plugin.type)}${where}, which is not a plugin file name`);
+  if (plugin.ipam !== undefined && !(isObject(plugin.ipam) && nonEmptyString(plugin.ipam.type))) problems.push(`has an ipam without type${where}`);
+  return problems;
+}
+
+/**
+ * What is wrong with a CNI config text: at most `cniConfigByteLimit` bytes; JSON; a cniVersion libcni
+ * knows; a plugin type that is a file name (each plugin's, for a conflist), an IPAM type where there
+ * is IPAM; and, for a conflist, a name (libcni refuses a list without one).
  */
 export function cniConfigProblems(text: string): string[] {
+  const size = new TextEncoder().encode(text).length;
+  if (size > cniConfigByteLimit) return [`is ${size} bytes; allowed: at most ${cniConfigByteLimit}`];
   let config: unknown;
   try {
     config = JSON.parse(text);
@@ -239,13 +262,11 @@ export function cniConfigProblems(text: string): string[] {
   else if (typeof config.cniVersion !== "string" || !cniVersions.includes(config.cniVersion)) {
     problems.push(`has cniVersion ${JSON.stringify(config.cniVersion)}; supported: ${cniVersions.join(", ")}`);
   }
-  if (!("plugins" in config)) return nonEmptyString(config.type) ? problems : [...problems, "has no type"];
+  if (!("plugins" in config)) return [...problems, ...pluginProblems(config, "")];
   // A conflist: the plugins carry the types, the list its name.
   if (!nonEmptyString(config.name)) problems.push("is a plugin list (conflist) without a name");
   if (!Array.isArray(config.plugins) || config.plugins.length === 0) return [...problems, "has an empty or invalid plugins list"];
-  config.plugins.forEach((plugin: unknown, i: number) => {
-    if (!isObject(plugin) || !nonEmptyString(plugin.type)) problems.push(`has no type in plugins[${i}]`);
-  });
+  config.plugins.forEach((plugin: unknown, i: number) => problems.push(...pluginProblems(isObject(plugin) ? plugin : {}, ` in plugins[${i}]`)));
   return problems;
 }
 

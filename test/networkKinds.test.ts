@@ -55,9 +55,10 @@ describe("new network kinds: validation", () => {
       /^multinet:networks\[1\]\.ipam\.addresses\[0\]\.gateway: "10\.1\.0\.1" is not IPv6 like its address "fd00:1::5\/64"/],
     ["a raw config with an unsupported cniVersion", add({ type: "raw", config: { cniVersion: "0.2.0", type: "macvlan" } }),
       /^multinet:networks\[1\]\.config\.cniVersion: "0\.2\.0" must be one of 0\.3\.0, 0\.3\.1, 0\.4\.0, 1\.0\.0$/],
-    ["a raw conflist plugin without type", add({ type: "raw", config: { cniVersion: "1.0.0", plugins: [{ type: "bridge" }, { capabilities: { portMappings: true } }] } }),
+    ["a raw conflist plugin without type", add({ type: "raw", config: { cniVersion: "1.0.0", name: "x", plugins: [{ type: "bridge" }, { capabilities: { portMappings: true } }] } }),
       /^multinet:networks\[1\]\.config\.plugins\[1\]\.type: \(not set\) must name the plugin binary/],
-    ["a raw conflist without plugins", add({ type: "raw", config: { cniVersion: "1.0.0", plugins: [] } }), /^multinet:networks\[1\]\.config\.plugins: \[\] must be a non-empty list/],
+    ["a raw conflist without plugins", add({ type: "raw", config: { cniVersion: "1.0.0", name: "x", plugins: [] } }), /^multinet:networks\[1\]\.config\.plugins: \[\] must be a non-empty list/],
+    ["a raw conflist without name", add({ type: "raw", config: { cniVersion: "1.0.0", plugins: [{ type: "bridge" }] } }), /^multinet:networks\[1\]\.config\.name: \(not set\) must be a CNI network name.*a conflist needs one/],
     ["a raw plugin type that is a path", add({ type: "raw", config: { cniVersion: "1.0.0", type: "../../bin/sh" } }), /^multinet:networks\[1\]\.config\.type: "\.\.\/\.\.\/bin\/sh" must name the plugin binary/],
     ["a raw config name CNI refuses", add({ type: "raw", config: { cniVersion: "1.0.0", name: "-x", type: "bridge" } }), /^multinet:networks\[1\]\.config\.name: "-x" must be a CNI network name/],
     ["a raw config above 64 KiB", add({ type: "raw", config: { cniVersion: "1.0.0", type: "bridge", pad: "x".repeat(70000) } }), /^multinet:networks\[1\]\.config: .* is \d+ bytes as JSON; allowed: at most 65536$/],
@@ -81,7 +82,7 @@ describe("new network kinds: validation", () => {
       { name: "nic", type: "host-device", pciBusID: "0000:3b:00.1", ipam: { type: "static", addresses: [{ address: "10.2.0.5/24" }, { address: "fd00:2::5/64", gateway: "fd00:2::1" }] } },
       { name: "nic2", type: "host-device", device: "eth2" },
       { name: "tagged", type: "vlan", master: "eth1", vlanId: 0, ipam: hostLocal("fd00:3::/64") },
-      { name: "tap", namespace: "kube-system", type: "raw", config: { cniVersion: "1.0.0", plugins: [{ type: "tap", ipam: { type: "dhcp" } }] } },
+      { name: "tap", namespace: "kube-system", type: "raw", config: { cniVersion: "1.0.0", name: "tap", plugins: [{ type: "tap", ipam: { type: "dhcp" } }] } },
     );
     const result = validateConfig(stack);
     expect(result.ok ? [] : result.errors).toEqual([]);
@@ -144,7 +145,7 @@ describe("new network kinds: CNI configs", () => {
   });
 
   it("writes a raw config unchanged", () => {
-    const config = { cniVersion: "1.0.0", plugins: [{ type: "tap", multiQueue: true, ipam: { type: "dhcp" } }, { type: "tuning", sysctl: {} }] };
+    const config = { cniVersion: "1.0.0", name: "tap", plugins: [{ type: "tap", multiQueue: true, ipam: { type: "dhcp" } }, { type: "tuning", sysctl: {} }] };
     expect(JSON.parse(nadConfigText(networkSchema.parse({ name: "tap", type: "raw", config })))).toEqual(config);
   });
 });

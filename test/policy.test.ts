@@ -17,9 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { kubernetesObject, policies } from "../policy/policies";
 import {
-  cniConfigProblems, cniVersions, containersOf, floatingImageTag, hostAccessAllowed, hostAccessGranted, hostAccessUsed, imageTagProblem,
+  cniConfigByteLimit, cniConfigProblems, cniVersions, containersOf, floatingImageTag, hostAccessAllowed, hostAccessGranted, hostAccessUsed, imageTagProblem,
   isPinnedByDigest, podSpecOf, type KubeObject,
 } from "../policy/rules";
+import { rawConfigByteLimit } from "../lib/config/rawCni";
 import { floatingImageTag as configFloatingImageTag } from "../lib/config/versions";
 import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/files/stackFiles";
 import { runProgram, type RegisteredResource } from "./helpers/mockProgram";
@@ -277,6 +278,17 @@ describe("the rules' helpers", () => {
     for (const cniVersion of ["0.3", "1.0", "v1.0.0", "2.0.0", " 1.0.0"]) {
       expect(cniConfigProblems(JSON.stringify({ cniVersion, type: "bridge" })), cniVersion).toEqual([expect.stringContaining("has cniVersion")]);
     }
+  });
+
+  it("refuses what a raw NAD could smuggle in: a plugin path, an IPAM without type, a config above 64 KiB", () => {
+    expect(cniConfigProblems(JSON.stringify({ cniVersion: "1.0.0", type: "/opt/evil/bin", ipam: {} })))
+      .toEqual(['has type "/opt/evil/bin", which is not a plugin file name', "has an ipam without type"]);
+    expect(cniConfigProblems(JSON.stringify({ cniVersion: "1.0.0", name: "n", plugins: [{ type: "bridge" }, { type: "../sh" }] })))
+      .toEqual(['has type "../sh" in plugins[1], which is not a plugin file name']);
+    const big = JSON.stringify({ cniVersion: "1.0.0", type: "bridge", pad: "x".repeat(cniConfigByteLimit) });
+    expect(cniConfigProblems(big)).toEqual([`is ${big.length} bytes; allowed: at most 65536`]);
+    // The same limit the stack config applies to raw networks.
+    expect(cniConfigByteLimit).toBe(rawConfigByteLimit);
   });
 
   it("names every problem of a conflist at once", () => {

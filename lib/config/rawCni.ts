@@ -42,20 +42,22 @@ function pluginProblems(plugin: unknown, path: PropertyKey[]): Problem[] {
 }
 
 /**
- * The checks: an object; `cniVersion` one this program's plugins and Multus speak; `name`, when
- * set, a CNI network name (when unset Multus fills in the NAD's name: network-attachment-definition-client
- * v1.7.6 pkg/utils/cniconfig.go:118-125, vendored by Multus v4.2.4; it does not require the two to
- * match); a conflist's `plugins` non-empty, each with a `type`; a plain config its own `type`;
+ * The checks: an object; `cniVersion` one this program's plugins and Multus speak; `name` a CNI
+ * network name, required for a conflist as the CNI spec and libcni require (a plain config may leave
+ * it out: Multus then fills in the NAD's name, network-attachment-definition-client v1.7.6
+ * pkg/utils/cniconfig.go:118-125, vendored by Multus v4.2.4; nothing requires the two to match);
+ * a conflist's `plugins` non-empty, each with a `type`; a plain config its own `type`;
  * JSON-serialisable and at most `rawConfigByteLimit` bytes.
  */
 export function rawConfigProblems(config: Json): Problem[] {
   const problems: Problem[] = [];
   const version = cniVersion.safeParse(config.cniVersion);
   if (!version.success) problems.push({ path: ["cniVersion"], message: `must be one of ${cniVersion.options.join(", ")}` });
-  if (config.name !== undefined && !cniNetworkName.safeParse(config.name).success) {
-    problems.push({ path: ["name"], message: "must be a CNI network name: a letter or digit, then letters, digits, '_', '.' or '-' (or unset: Multus uses the NAD's name)" });
+  const conflist = "plugins" in config;
+  if ((conflist || config.name !== undefined) && !cniNetworkName.safeParse(config.name).success) {
+    problems.push({ path: ["name"], message: `must be a CNI network name: a letter or digit, then letters, digits, '_', '.' or '-'${conflist ? " (a conflist needs one: libcni refuses a list without)" : " (or unset: Multus uses the NAD's name)"}` });
   }
-  if ("plugins" in config) {
+  if (conflist) {
     if (!Array.isArray(config.plugins) || config.plugins.length === 0) problems.push({ path: ["plugins"], message: "must be a non-empty list of plugin configs" });
     else config.plugins.forEach((plugin, i) => problems.push(...pluginProblems(plugin, ["plugins", i])));
     if ("type" in config) problems.push({ path: ["type"], message: "is not allowed next to plugins (a conflist's plugins carry their types)" });
@@ -74,5 +76,5 @@ export function rawConfigProblems(config: Json): Problem[] {
 export const rawCniConfig = z.record(z.string(), z.unknown()).superRefine((config, ctx) => {
   for (const { path, message } of rawConfigProblems(config)) ctx.addIssue({ code: "custom", path, message });
 }).meta({
-  description: "a CNI config (`{cniVersion, type, …}`) or conflist (`{cniVersion, name?, plugins: [{type, …}, …]}`) as a YAML object, written into the NAD as JSON unchanged. Checked: `cniVersion` (`0.3.0`, `0.3.1`, `0.4.0`, `1.0.0`), `name` if set (a CNI network name; unset, Multus uses the NAD's), a `type` for every plugin (and for `ipam` where present), JSON, at most 64 KiB. Not checked: the plugins' own keys, that the plugins are installed on the nodes, addresses against Calico's pools or the Flannel network, and chained options (`tuning`, `sourceBasedRouting`…), which a raw network writes itself",
+  description: "a CNI config (`{cniVersion, type, …}`) or conflist (`{cniVersion, name?, plugins: [{type, …}, …]}`) as a YAML object, written into the NAD as JSON unchanged. Checked: `cniVersion` (`0.3.0`, `0.3.1`, `0.4.0`, `1.0.0`), `name` (a CNI network name; required in a conflist; a plain config without one gets the NAD's from Multus), a `type` for every plugin (and for `ipam` where present), JSON, at most 64 KiB. Not checked: the plugins' own keys, that the plugins are installed on the nodes, addresses against Calico's pools or the Flannel network, and chained options (`tuning`, `sourceBasedRouting`…), which a raw network writes itself",
 });
