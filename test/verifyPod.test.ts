@@ -4,7 +4,9 @@
  * and the pod events that say why a pod does not run.
  */
 import { describe, expect, it } from "vitest";
+import { networkSchema } from "../lib/config";
 import { parseProcNetRoute } from "../lib/net/procnet";
+import { attachmentEntry, expectedAttachments } from "../lib/verify/attachments";
 import { podWarningMessages } from "../lib/verify/events";
 import { pingPlan } from "../lib/verify/ping";
 import { defaultRoute, networkRoutedVia } from "../lib/verify/routes";
@@ -164,5 +166,30 @@ describe("pod events", () => {
       { reason: "FailedScheduling", message: "first", involvedObject: { uid }, firstTimestamp: "2026-11-27T21:40:02Z", lastTimestamp: "2026-11-27T21:40:02Z" },
     ];
     expect(podWarningMessages(events, uid)).toEqual(["FailedScheduling: first", "FailedCreatePodSandBox: sandbox failed", "BackOff: repeated"]);
+  });
+});
+
+describe("attachments of every address family", () => {
+  const flannel = stackConfig().flannel;
+  const samplePod = { ...stackConfig().samplePod, networks: [{ name: "dual" }, { name: "nic" }] };
+  const networks = [
+    networkSchema.parse({ name: "dual", type: "bridge", bridge: "br1", ipam: { type: "host-local", ranges: [{ subnet: "10.1.0.0/24" }, { subnet: "fd00:1::/64" }] } }),
+    networkSchema.parse({ name: "nic", type: "host-device", device: "eth2" }),
+  ];
+  const [dual, nic] = expectedAttachments(samplePod, networks, flannel);
+  const entry = (ifname: string, ips: string[], name = `default/${ifname === "net1" ? "dual" : "nic"}`) => ({ name, interface: ifname, ips });
+
+  it("wants an address inside each range of a dual-stack network, IPv6 included", () => {
+    expect(attachmentEntry([entry("net1", ["10.1.0.5", "fd00:1::5"])], dual)).toMatchObject({ ip: "10.1.0.5", matched: ["10.1.0.5, inside 10.1.0.0/24", "fd00:1::5, inside fd00:1::/64"] });
+    expect(attachmentEntry([entry("net1", ["10.1.0.5"])], dual).problem).toBe("net1 (default/dual) has 10.1.0.5, want an address inside fd00:1::/64");
+    expect(attachmentEntry([entry("net1", ["10.1.0.5", "fd00:2::5"])], dual).problem).toMatch(/want an address inside fd00:1::\/64$/);
+    // The IPv4 routes stay the ones /proc/net/route can show.
+    expect(dual.routed).toEqual(["10.1.0.0/24"]);
+  });
+
+  it("accepts whatever addresses a network without multinet IPAM has", () => {
+    expect(nic.addresses).toEqual([]);
+    const found = attachmentEntry([entry("net2", [])], nic);
+    expect([found.problem, found.ip, found.matched]).toEqual([undefined, undefined, []]);
   });
 });
