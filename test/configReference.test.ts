@@ -21,7 +21,7 @@ describe("the configuration reference", () => {
     expect(reference).toContain(`| \`version\` | \`${versions.multus}\` | release tag;`);
     expect(reference).toContain("| `resources.limits.memory` | `300Mi` | memory limit of the Multus daemon container |");
     expect(reference).toContain("| `backend.vni` (`backend.type`: vxlan) | `1` |");
-    expect(reference).toContain("| `ipam.addresses` (`type`: macvlan, bridge; `ipam.type`: static) | unset |");
+    expect(reference).toContain("| `ipam.addresses` (`type`: macvlan, bridge, ipvlan, host-device, vlan; `ipam.type`: static) | unset |");
   });
 
   it("refuses a key without a description", () => {
