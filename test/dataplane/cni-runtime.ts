@@ -59,9 +59,13 @@ export function newContainerId(): string {
   return randomBytes(32).toString("hex");
 }
 
-/** Capability arguments a runtime passes; Multus passes a pod's `ips` from its networks annotation. */
+/**
+ * Capability arguments a runtime passes: Multus passes a pod's `ips` from its networks annotation,
+ * and the pod's hostPorts as `portMappings`.
+ */
 export interface CapabilityArgs {
   ips?: string[];
+  portMappings?: Array<{ hostPort: number; containerPort: number; protocol: "tcp" | "udp" }>;
 }
 
 /** As libcni does: a plugin gets `runtimeConfig.<name>` for each capability it declares and the runtime has. */

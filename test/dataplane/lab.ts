@@ -40,8 +40,10 @@ const routerOnNodeSubnet = "172.30.0.1";
 const primaryPodCidrs = ["192.168.1.0/24", "192.168.2.0/24"];
 /** The lab's own IPv4 networks: mgmt fabric, data network (nodes, pods' data subnet, client), the Calico stand-in's pod CIDRs. */
 const labCidrs = ["10.88.0.0/24", "172.30.0.0/16", ...primaryPodCidrs];
-/** Links the lab creates under its own names: the fabrics' bridges and their ports. */
-const labLinkNames = ["br0", "to-a", "to-b", "to-router"];
+/** The node NIC stack.yaml's host-device network takes (a veth the lab creates on each node). */
+export const hostDeviceName = "hd0";
+/** Links the lab creates under its own names: the fabrics' bridges and their ports, host-device's NIC. */
+const labLinkNames = ["br0", "to-a", "to-b", "to-router", hostDeviceName, `${hostDeviceName}-peer`];
 
 /**
  * What the lab could leave in a namespace it was never meant to touch: its own networks and every
@@ -277,6 +279,9 @@ export class Lab {
       this.connect(mgmt, `to-${letter}`, netns, "eth0", `10.88.0.${11 + i}/24`);
       this.connect(data, `to-${letter}`, netns, "eth1", `172.30.0.${11 + i}/24`);
       setSysctl(netns, "net.ipv4.ip_forward", "1");
+      // A spare NIC for host-device to move into a pod: a veth whose peer stays on the node.
+      run("ip", ["-n", netns, "link", "add", "name", hostDeviceName, "type", "veth", "peer", "name", `${hostDeviceName}-peer`]);
+      run("ip", ["-n", netns, "link", "set", "dev", `${hostDeviceName}-peer`, "up"]);
       const flannelSubnet = slice(stack.flannel.network, stack.flannel.subnetLen, i + 1);
       return {
         name: `node-${letter}`,

@@ -61,3 +61,27 @@ export function bridgePorts(netns: string, bridge: string): Array<{ ifname: stri
 export function natRules(netns: string): string {
   return runIn(netns, "iptables-save", ["-t", "nat"]).replace(/^#.*\n/gm, "").replace(/\[\d+:\d+\]/g, "");
 }
+
+/** The routes of one family through an interface as `dst [via gw]` lines, sorted (`ip -j route`). */
+export function familyRouteLines(netns: string, family: "-4" | "-6", ifname: string): string[] {
+  const routes = JSON.parse(run("ip", ["-j", family, "-n", netns, "route", "show", "dev", ifname])) as Array<{ dst: string; gateway?: string }>;
+  return routes.map((r) => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ""}`).sort();
+}
+
+/** A sysctl's value inside a namespace, read from /proc/sys. */
+export function sysctl(netns: string, key: string): string {
+  return runIn(netns, "cat", [`/proc/sys/${key.replace(/\./g, "/")}`]).trim();
+}
+
+export interface Qdisc { kind: string; dev: string; handle: string; parent?: string; options?: Record<string, unknown> }
+
+/** Every qdisc of a namespace (`tc -j qdisc show`), without the kernel's default ones (noqueue, noop). */
+export function qdiscs(netns: string): Qdisc[] {
+  return (JSON.parse(run("tc", ["-j", "-n", netns, "qdisc", "show"])) as Qdisc[]).filter((q) => q.kind !== "noqueue" && q.kind !== "noop");
+}
+
+/** A link's own attributes (`ip -d -j link show`): MAC address, flags, MTU, promiscuity. */
+export function linkDetails(netns: string, ifname: string): { address: string; flags: string[]; mtu: number; promiscuity: number } {
+  const [details] = JSON.parse(run("ip", ["-d", "-j", "-n", netns, "link", "show", "dev", ifname])) as Array<{ address: string; flags: string[]; mtu: number; promiscuity: number }>;
+  return details;
+}
