@@ -52,7 +52,7 @@ describe("chained tuning, bandwidth and portmap", () => {
     const pod = lab().podAttachedTo("tuned", "node-a", network("tuned"));
     expect(sysctl(pod.netns, "net.ipv4.conf.net1.arp_notify")).toBe("1");
     expect(sysctl(pod.netns, "net.ipv6.conf.net1.accept_ra")).toBe("0");
-    expect(sysctl(pod.netns, "net.ipv4.ping_group_range")).toBe("0\t2147483647");
+    expect(sysctl(pod.netns, "net.ipv4.ip_unprivileged_port_start")).toBe("80");
     const net1 = linkDetails(pod.netns, "net1");
     expect(net1).toMatchObject({ address: "02:00:00:29:04:01", mtu: 1400 });
     expect(net1.flags).toContain("PROMISC");
