@@ -11,6 +11,7 @@ import { ipamOf } from "../../lib/config";
 import { cniConfigFor } from "../../lib/build/networks";
 import { cniAdd } from "./cni-runtime";
 import { useLab } from "./hooks";
+import { hostDeviceName } from "./lab";
 import { link, links, localAddresses, routeLines } from "./observe";
 import { canConnect } from "./probe";
 import { network } from "./stack";
@@ -60,8 +61,8 @@ describe.each(cases)("the $nad NAD (CNI $cniVersion)", ({ nad, cniVersion, kind,
     if (reservation) expect(existsSync(reservation)).toBe(true);
 
     lab().removePod(pod);
-    const nodeVeths = links(node.netns).filter((l) => l.kind === "veth").map((l) => l.ifname);
-    expect(nodeVeths).toEqual(["eth0", "eth1"]);
+    const nodeVeths = links(node.netns).filter((l) => l.kind === "veth").map((l) => l.ifname).sort();
+    expect(nodeVeths).toEqual(["eth0", "eth1", hostDeviceName, `${hostDeviceName}-peer`]);
     if (reservation) expect(existsSync(reservation)).toBe(false);
   });
 });
