@@ -336,7 +336,7 @@ describe("pull requests", () => {
     expect(dataplane.steps.map((s: any) => s.uses ?? s.run)).toEqual([
       "actions/checkout@v4",
       "./.github/actions/setup",
-      "sudo apt-get update && sudo apt-get install -y containernetworking-plugins iproute2",
+      "sudo apt-get update && sudo apt-get install -y containernetworking-plugins iproute2 iptables",
       'sudo -E env "PATH=$PATH" npm run test:dataplane',
     ]);
     expect(JSON.parse(read("package.json")).scripts["test:dataplane"]).toContain("vitest.dataplane.config.mts");
