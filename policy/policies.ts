@@ -45,8 +45,8 @@ export const policies: ResourceValidationPolicy[] = [
     remediationSteps: "Drop privileged/hostNetwork/hostPID/hostIPC; grant capabilities instead if the container needs some.",
   }),
   policy("multinet-nad-config", "mandatory", nadConfigViolations, {
-    description: "Every NetworkAttachmentDefinition's spec.config is JSON with a known cniVersion and a plugin type, and a name if it is a plugin list.",
-    remediationSteps: "Build NAD configs from the typed CNI model (lib/build/networks.ts), never by hand.",
+    description: "Every NetworkAttachmentDefinition's spec.config (raw ones included) is at most 64 KiB of JSON with a known cniVersion, a plugin type that is a file name, an IPAM type where there is IPAM, and a name if it is a plugin list.",
+    remediationSteps: "Use a typed network (lib/build/networks.ts builds its config), or fix the stack's raw `config`.",
   }),
   policy("multinet-image-digests", "advisory", imageDigestViolations, {
     description: "Container images are pinned by digest, so a re-pushed tag cannot change what runs.",
