@@ -86,7 +86,7 @@ export function multusDaemonConfig(config: MultusConfig): Record<string, unknown
 /**
  * The namespace options, only those the stack sets (unset keeps Multus's defaults). The daemon
  * copies every daemon-config key into each request's config (pkg/server/server.go:475-500 at
- * v4.2.4), where pkg/types/types.go:46-65 reads them: `globalNamespaces` is one comma-separated
+ * the pinned release), where pkg/types/types.go:46-65 reads them: `globalNamespaces` is one comma-separated
  * string, `defaultNetworks` NAD names looked up in `multusNamespace`.
  */
 export function multusNamespaceOptions(config: MultusConfig): Record<string, unknown> {
@@ -189,7 +189,7 @@ function thinContainer(config: MultusConfig): IContainer {
       `--multus-log-level=${config.logLevel}`,
       `--readiness-indicator-file=/etc/cni/net.d/${config.primaryCniConfig}`,
       "--cleanup-config-on-exit=true",
-      // The entrypoint's flags for the namespace options (cmd/thin_entrypoint/main.go:84-85 at v4.2.4).
+      // The entrypoint's flags for the namespace options (cmd/thin_entrypoint/main.go:84-85 at the pinned release).
       ...(config.namespaceIsolation ? ["--namespace-isolation=true"] : []),
       ...(config.globalNamespaces ? [`--global-namespaces=${config.globalNamespaces.join(",")}`] : []),
     ],

@@ -65,7 +65,7 @@ export function crossFieldProblems({ multus, flannel, calico, networks, samplePo
     }
   });
 
-  // Multus looks default networks up by name in its own namespace (k8sclient.go:683-684, getNetDelegate :497-500 at v4.2.4).
+  // Multus looks default networks up by name in its own namespace (k8sclient.go:683-684, getNetDelegate :497-500 at the pinned release).
   multus?.defaultNetworks.forEach((name, i) => {
     if (networks && !defined.has(`${multus.namespace}/${name}`)) {
       const candidates = networks.filter((n) => n.namespace === multus.namespace).map((n) => n.name);

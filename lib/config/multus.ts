@@ -15,7 +15,7 @@ export const multusSchema = strict({
   }),
   cniVersion: cniVersion.default("0.3.1").meta({ description: "CNI version Multus uses with its delegates; keep it equal to the NADs' to avoid mismatches" }),
   // Namespace options, read per request from the daemon config (thick) or written into 00-multus.conf
-  // by the thin entrypoint's flags; pkg/types/types.go:46-65 at v4.2.4 names them.
+  // by the thin entrypoint's flags; pkg/types/types.go:46-65 at the pinned release names them.
   namespaceIsolation: z.boolean().default(false).meta({
     description: "pods may attach only NADs of their own namespace, or of `globalNamespaces` (Multus `namespaceIsolation`; a violation fails the pod's sandbox)",
   }),
@@ -36,7 +36,7 @@ export const multusSchema = strict({
     { operator: "Exists", effect: "NoExecute" },
   ]),
 }).superRefine((multus, ctx) => {
-  // cmd/thin_entrypoint/main.go:84-85 at v4.2.4: only --namespace-isolation and --global-namespaces.
+  // cmd/thin_entrypoint/main.go:84-85 at the pinned release: only --namespace-isolation and --global-namespaces.
   const thickOnly = (["defaultNetworks", "systemNamespaces"] as const).filter((key) => multus.mode === "thin" && (key === "defaultNetworks" ? multus.defaultNetworks.length > 0 : multus[key] !== undefined));
   for (const key of thickOnly) {
     ctx.addIssue({ code: "custom", path: [key], input: multus[key], message: "is set but mode is thin, whose entrypoint has no flag for it; allowed: mode thick, or leave it unset" });

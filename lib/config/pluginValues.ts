@@ -65,6 +65,6 @@ export const bits = z.number().int().min(8).max(Number.MAX_SAFE_INTEGER);
 
 /**
  * A CNI network name: alphanumeric first, then alphanumerics, `_`, `.`, `-` (CNI spec "name"; the
- * same expression Multus v4.2.4 applies, pkg/k8sclient/k8sclient.go:591).
+ * same expression Multus applies at the pinned release, versions.ts: pkg/k8sclient/k8sclient.go:591).
  */
 export const cniNetworkName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "must start with a letter or digit, then letters, digits, '_', '.' or '-'");

@@ -45,7 +45,7 @@ function pluginProblems(plugin: unknown, path: PropertyKey[]): Problem[] {
  * The checks: an object; `cniVersion` one this program's plugins and Multus speak; `name` a CNI
  * network name, required for a conflist as the CNI spec and libcni require (a plain config may leave
  * it out: Multus then fills in the NAD's name, network-attachment-definition-client v1.7.6
- * pkg/utils/cniconfig.go:118-125, vendored by Multus v4.2.4; nothing requires the two to match);
+ * pkg/utils/cniconfig.go:118-125, vendored by the pinned Multus release; nothing requires the two to match);
  * a conflist's `plugins` non-empty, each with a `type`; a plain config its own `type`;
  * JSON-serialisable and at most `rawConfigByteLimit` bytes.
  */
