@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import * as ipaddr from "ipaddr.js";
 import type { TypedNetworkConfig } from "../../lib/config";
+import { parseCidr } from "../../lib/config/cidr";
 import { cniConfigFor } from "../../lib/build/networks";
 import { attempt, attemptEach, buildOrTearDown, throwCollected } from "./cleanup";
 import { cniAdd, cniCheck, cniDel, newContainerId, type Attachment, type CapabilityArgs, type CniHost, type PodRef } from "./cni-runtime";
@@ -47,12 +48,13 @@ const labLinkNames = ["br0", "to-a", "to-b", "to-router", hostDeviceName, `${hos
 
 /**
  * What the lab could leave in a namespace it was never meant to touch: its own networks and every
- * CIDR stack.yaml configures (ranges, static addresses, routes, the flannel network); its fabric
+ * CIDR (IPv4 or IPv6) stack.yaml configures (ranges, static addresses, routes, the flannel network); its fabric
  * links, the plugins' bridges (the stack's, flannel's cni0) and pod interfaces (net1…). eth0/eth1
  * are left out: hosts have NICs by those names, and a lab eth0/eth1 would carry a lab address.
  */
 export function labFootprint(): Footprint {
-  const stackCidrs = JSON.stringify({ networks: stack.networks, flannel: stack.flannel.network }).match(/\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2}/g) ?? [];
+  const stackCidrs = (JSON.stringify({ networks: stack.networks, flannel: stack.flannel.network }).match(/[0-9a-fA-F:.]+\/\d{1,3}/g) ?? [])
+    .filter((text) => parseCidr(text) !== undefined);
   const names = new Set([...labLinkNames, "cni0", ...stack.networks.flatMap((n) => (n.type === "bridge" ? [n.bridge] : []))]);
   return { cidrs: [...labCidrs, ...stackCidrs], isLabLink: (name) => names.has(name) || /^net\d+$/.test(name) };
 }

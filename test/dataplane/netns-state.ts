@@ -2,11 +2,11 @@
  * The suite's root-namespace safety check: a snapshot of a namespace's network state, reduced to
  * what the lab could have changed, compared before and after as readable lines.
  *
- * Read: `ip -j addr`, `ip -j route show table all`, `ip -j rule`, `iptables-save` and
+ * Read: `ip -j addr`, `ip -j route show table all` (IPv4 and IPv6), `ip -j rule`, `iptables-save` and
  * net.ipv4.ip_forward. Kept, and compared: only the lab's footprint —
  *   - links named like the lab's links or the plugins' bridges (br0, to-a…, cni0, br-hl, net1…), or
  *     enslaved to one, with all their addresses;
- *   - IPv4 addresses, routes (any table), policy rules and iptables rules that mention an address
+ *   - addresses and routes (any table, IPv4 and IPv6), IPv4 policy rules and iptables rules that mention an address
  *     inside the lab's networks (its fabrics, the Calico stand-in's pod CIDRs, every CIDR in
  *     stack.yaml), routes and rules through a lab link, and sbr's table 100;
  *   - iptables chains such a rule jumps to or lives in (the bridge plugin's CNI-… masquerade chain);
@@ -22,7 +22,7 @@ import * as ipaddr from "ipaddr.js";
 import { run } from "./exec";
 
 export interface Footprint {
-  /** Every IPv4 network the lab or its stack config uses. */
+  /** Every network (IPv4 or IPv6) the lab or its stack config uses. */
   readonly cidrs: readonly string[];
   /** True for names of links the lab or its plugins create. */
   isLabLink(name: string): boolean;
@@ -48,7 +48,8 @@ export function readState(netns?: string): RawState {
   const exec = (command: string, args: string[]) => (netns ? run("ip", ["netns", "exec", netns, command, ...args]) : run(command, args));
   return {
     addr: ip(["-j", "addr", "show"]),
-    routes: ip(["-j", "route", "show", "table", "all"]),
+    // IPv4 and IPv6 routes in one list: the lab's pods have IPv6 addresses and routes too.
+    routes: JSON.stringify([...JSON.parse(ip(["-j", "route", "show", "table", "all"])), ...JSON.parse(ip(["-j", "-6", "route", "show", "table", "all"]))]),
     rules: ip(["-j", "rule", "show"]),
     iptables: exec("iptables-save", []),
     ipForward: exec("cat", ["/proc/sys/net/ipv4/ip_forward"]),
@@ -58,12 +59,13 @@ export function readState(netns?: string): RawState {
 function inFootprint(footprint: Footprint, value: string | undefined): boolean {
   if (value === undefined) return false;
   const [address, length] = value.split("/");
-  if (!ipaddr.IPv4.isValidFourPartDecimal(address)) return false;
-  const parsed = ipaddr.IPv4.parse(address);
-  const prefix = length === undefined ? 32 : Number(length);
+  const ipv4 = ipaddr.IPv4.isValidFourPartDecimal(address);
+  if (!ipv4 && !(address.includes(":") && ipaddr.IPv6.isValid(address))) return false;
+  const parsed = ipaddr.parse(address);
+  const prefix = length === undefined ? (ipv4 ? 32 : 128) : Number(length);
   return footprint.cidrs.some((cidr) => {
-    const [network, bits] = ipaddr.IPv4.parseCIDR(cidr);
-    return prefix >= bits && parsed.match(network, bits);
+    const [network, bits] = ipaddr.parseCIDR(cidr);
+    return network.kind() === parsed.kind() && prefix >= bits && parsed.match(network, bits);
   });
 }
 
@@ -88,7 +90,7 @@ function addrLines(json: string, footprint: Footprint): string[] {
     const labLink = footprint.isLabLink(link.ifname) || (link.master !== undefined && footprint.isLabLink(link.master));
     if (labLink) lines.push(`link ${link.ifname}${link.master ? ` master ${link.master}` : ""} mtu ${String(link.mtu)}`);
     for (const a of link.addr_info ?? []) {
-      if (labLink || (a.family === "inet" && inFootprint(footprint, a.local))) {
+      if (labLink || inFootprint(footprint, a.local)) {
         lines.push(`addr ${link.ifname} ${a.family} ${a.local}/${a.prefixlen} scope ${a.scope ?? "?"}`);
       }
     }

@@ -116,7 +116,7 @@ describe("teardown that does not stop at the first error", () => {
   });
 });
 
-const footprint: Footprint = { cidrs: ["172.30.0.0/16", "10.244.0.0/16"], isLabLink: (name) => ["br0", "cni0"].includes(name) || /^net\d+$/.test(name) };
+const footprint: Footprint = { cidrs: ["172.30.0.0/16", "10.244.0.0/16", "fd29:5::/64", "fd16:80::/64"], isLabLink: (name) => ["br0", "cni0"].includes(name) || /^net\d+$/.test(name) };
 
 /** A host's state as iproute2 and iptables-save print it, with what other processes change as parameters. */
 function hostState(changes: { lifetime: number; counters: string; docker: boolean }): RawState {
@@ -189,6 +189,19 @@ describe("the root namespace comparison", () => {
       "+ route table=main dst=10.1.0.0/16 nexthops=192.0.2.7@eth0,172.30.0.12@eth0",
       "+ rule priority=32765 src=172.30.1.10 table=100",
       "+ sysctl net.ipv4.ip_forward=0",
+    ]);
+  });
+
+  it("reports IPv6 addresses and routes in the lab's IPv6 networks, and ignores the host's", () => {
+    const host = hostState({ lifetime: 3600, counters: "0:0", docker: false });
+    const leaked: RawState = {
+      ...host,
+      addr: JSON.stringify([{ ifname: "eth0", mtu: 1500, addr_info: [{ family: "inet6", local: "2001:db8::5", prefixlen: 64, scope: "global" }, { family: "inet6", local: "fd29:5::10", prefixlen: 64, scope: "global" }] }]),
+      routes: JSON.stringify([...JSON.parse(host.routes), { dst: "fd16:80::/64", gateway: "fd29:5::1", dev: "eth0", flags: [] }]),
+    };
+    expect(diffLines(stateLines(host, footprint), stateLines(leaked, footprint))).toEqual([
+      "+ addr eth0 inet6 fd29:5::10/64 scope global",
+      "+ route table=main dst=fd16:80::/64 gateway=fd29:5::1 dev=eth0",
     ]);
   });
 
