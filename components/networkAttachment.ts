@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { networkSchema } from "../lib/config";
+import { formatConfigErrors, networkProblems, networkSchema } from "../lib/config";
 import { logicalName } from "../lib/build/objects";
 import { networkAttachmentDefinition } from "../lib/build/networks";
 import { childOptions, componentArgs, kubeArgs } from "./args";
@@ -24,6 +24,9 @@ export class NetworkAttachment extends pulumi.ComponentResource {
   constructor(name: string, args: NetworkAttachmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("multinet:index:NetworkAttachment", name, {}, opts);
     const network = componentArgs(this, ["networks", 0], networkSchema, args);
+    // The rules across one network's keys (families, host-device's selector…), as for a stack entry.
+    const problems = networkProblems(network, 0);
+    if (problems.length) throw new pulumi.ResourceError(formatConfigErrors(problems), this);
     const nad = networkAttachmentDefinition(network);
 
     this.definition = new k8s.apiextensions.CustomResource(logicalName(nad), kubeArgs(nad), childOptions(this, opts)());

@@ -24,5 +24,8 @@ describe("components used on their own", () => {
     );
     expect(() => new NetworkAttachment("nad-bad", { name: "x", type: "macvlan", master: "eth1", ipam: { type: "static", addresses: [{ address: "10.0.0.1" }] } }))
       .toThrowError(/multinet:networks\[0\]\.ipam\.addresses\[0\]\.address: "10\.0\.0\.1" must be a CIDR/);
+    // Rules across one network's keys run too, not only the schema's.
+    expect(() => new NetworkAttachment("nad-bad-3", { name: "x", type: "host-device", device: "eth2", hwaddr: "02:00:00:00:00:01" }))
+      .toThrowError(/multinet:networks\[0\]: sets device, hwaddr; allowed: exactly one/);
   });
 });

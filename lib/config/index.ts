@@ -20,6 +20,7 @@ export { multusSchema } from "./multus";
 export { flannelSchema } from "./flannel";
 export { autodetectionSchema, calicoSchema } from "./calico";
 export { networkSchema } from "./networks";
+export { networkProblems } from "./networkChecks";
 export { samplePodSchema } from "./samplePod";
 export { verificationSchema } from "./verification";
 
