@@ -101,6 +101,7 @@ describe("new network kinds: validation", () => {
     expect(burstProblem(1_000_000, 80_000)).toBeUndefined();
     expect(burstProblem(1e12, 8 * (2 ** 32 - 1))).toMatch(/below 34359738360 bits/);
     expect(burstProblem(8_000, 8 * 5_000_000)).toMatch(/too large for the rate/);
+    expect(burstProblem(4, 100), "a rate below 8 bits/s is the rate's own error").toBeUndefined();
   });
 });
 
@@ -142,6 +143,12 @@ describe("new network kinds: CNI configs", () => {
       const text = serializeCniConfig(config);
       expect(serializeCniConfig(parseCniConfig(text))).toBe(text);
     }
+  });
+
+  it("chains portmap for `true` and options, not for `false`", () => {
+    const bridge = { name: "p", type: "bridge", bridge: "br1", ipam: hostLocal("10.1.0.0/24") };
+    expect(cniConfigFor(typed({ ...bridge, portmap: false }))).toMatchObject({ type: "bridge" });
+    expect(cniConfigFor(typed({ ...bridge, portmap: { snat: false } }))).toMatchObject({ plugins: [{ type: "bridge" }, { capabilities: { portMappings: true }, type: "portmap", snat: false }] });
   });
 
   it("writes a raw config unchanged", () => {

@@ -51,6 +51,7 @@ const bandwidthSchema = strict({
 
 /** Why the bandwidth plugin would refuse or overflow this burst at this rate (see bandwidthSchema). */
 export function burstProblem(rate: number, burst: number): string | undefined {
+  if (rate < 8) return undefined; // the rate's own rule reports it
   const burstBytes = Math.floor(burst / 8);
   if (burstBytes >= 2 ** 32 - 1) return "is too large; allowed: below 34359738360 bits (4 GiB)";
   if ((burstBytes * 1e6) / Math.floor(rate / 8) >= 2 ** 32) return `is too large for the rate: burst/rate must stay below 4294 s (the tbf buffer in µs is 32 bits); allowed: at most ${Math.floor(((2 ** 32 - 1) / 1e6) * Math.floor(rate / 8)) * 8} bits at this rate`;
@@ -72,8 +73,8 @@ const portmapOptionsSchema = strict({
 export const chainedFields = {
   tuning: tuningSchema.optional().meta({ description: "chain the `tuning` plugin: `{sysctl?, mac?, mtu?, promisc?, allmulti?}`, applied to the pod's interface after the main plugin" }),
   bandwidth: bandwidthSchema.optional().meta({ description: "chain the `bandwidth` plugin: `{ingressRate, ingressBurst}` and/or `{egressRate, egressBurst}` in bits; it shapes the host side of a veth, so only `bridge` and `flannel` networks (the others have no host-side interface)" }),
-  portmap: z.union([z.literal(true), portmapOptionsSchema]).optional().meta({
-    description: "chain the `portmap` plugin (`true`, or `{snat?, markMasqBit?, externalSetMarkChain?, conditionsV4?, conditionsV6?}`) with the `portMappings` capability, so pods' `hostPort`s reach this interface's address. Needs iptables on the node",
+  portmap: z.union([z.boolean(), portmapOptionsSchema]).optional().meta({
+    description: "chain the `portmap` plugin (`true`, or `{snat?, markMasqBit?, externalSetMarkChain?, conditionsV4?, conditionsV6?}`; `false`: not chained) with the `portMappings` capability, so pods' `hostPort`s reach this interface's address. Needs iptables on the node",
   }),
   sourceBasedRouting: z.boolean().default(false).meta({ description: "chain the `sbr` plugin (always last) so replies leave through this interface, not the default route" }),
 };

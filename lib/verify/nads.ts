@@ -29,7 +29,7 @@ function describeNetwork(network: NetworkConfig): string {
     const plugins = Array.isArray(config.plugins) ? (config.plugins as Array<{ type?: unknown }>).map((p) => String(p.type)) : [String(config.type)];
     return `raw: ${plugins.join(", ")}, cniVersion ${String(config.cniVersion)}`;
   }
-  const chained = (["tuning", "bandwidth", "portmap"] as const).filter((key) => network[key] !== undefined);
+  const chained = (["tuning", "bandwidth", "portmap"] as const).filter((key) => Boolean(network[key]));
   return [network.type, `cniVersion ${network.cniVersion}`, ...chained, ...(network.sourceBasedRouting ? ["sbr"] : [])].join(", ");
 }
 

@@ -68,7 +68,7 @@ it(`leaves no links, IP reservations, NAT rules or files behind after ${cycles} 
     nads.forEach((nad, n) => {
       const { ifname, cniVersion } = pod.attachments[n + 1];
       if (!supportsCheck(cniVersion)) return;
-      const known = knownCheckError(nad, nad.portmap !== undefined);
+      const known = knownCheckError(nad, Boolean(nad.portmap));
       if (known) expect(() => pod.check(ifname), `${nad.name} CHECK`).toThrow(known);
       else pod.check(ifname);
     });
