@@ -7,6 +7,7 @@ import { parseCniConfig, serializeCniConfig } from "../lib/build/cni";
 import { cniConfigFor, nadConfigText } from "../lib/build/networks";
 import { networkSchema, validateConfig, type TypedNetworkConfig } from "../lib/config";
 import { burstProblem } from "../lib/config/chained";
+import { rawConfigProblems } from "../lib/config/rawCni";
 import { sysctlKeyProblem } from "../lib/config/pluginValues";
 import { errorsOf, validStack } from "./helpers/configCases";
 
@@ -143,6 +144,11 @@ describe("new network kinds: CNI configs", () => {
       const text = serializeCniConfig(config);
       expect(serializeCniConfig(parseCniConfig(text))).toBe(text);
     }
+  });
+
+  it("refuses a raw config that is not JSON (a component's arguments can hold what a stack file cannot)", () => {
+    expect(rawConfigProblems({ cniVersion: "1.0.0", type: "bridge", mtu: Number.POSITIVE_INFINITY, ipam: { type: "static", f: () => 1 } }))
+      .toEqual([{ path: [], message: "is not JSON at config.mtu" }]);
   });
 
   it("chains portmap for `true` and options, not for `false`", () => {
