@@ -15,7 +15,7 @@ const tuningSchema = strict({
       if (problem) ctx.addIssue({ code: "custom", message: `has key "${key}", which ${problem}` });
     }
   }).optional().meta({
-    description: "sysctls set in the pod's network namespace, `{key: \"value\"}` (values are strings). Only `net.` keys that exist per namespace or per interface: `net.ipv4.conf.IFNAME.<key>` and `net.ipv6.conf.IFNAME.<key>` (`IFNAME` becomes the pod's interface), `net.ipv{4,6}.neigh.IFNAME.<key>`, `net.ipv4.*`, `net.ipv6.*`, `net.core.somaxconn`, `net.unix.*`, `net.netfilter.*`. Whether the key exists is up to the node's kernel (the plugin fails ADD otherwise), and newer plugins also check `/etc/cni/tuning/allowlist.conf` when a node has one",
+    description: "chains the `tuning` plugin (after the main one) with: sysctls set in the pod's network namespace, `{key: \"value\"}` (values are strings). Only `net.` keys that exist per namespace or per interface: `net.ipv4.conf.IFNAME.<key>` and `net.ipv6.conf.IFNAME.<key>` (`IFNAME` becomes the pod's interface), `net.ipv{4,6}.neigh.IFNAME.<key>`, `net.ipv4.*`, `net.ipv6.*`, `net.core.somaxconn`, `net.unix.*`, `net.netfilter.*`. Whether the key exists is up to the node's kernel (the plugin fails ADD otherwise), and newer plugins also check `/etc/cni/tuning/allowlist.conf` when a node has one",
   }),
   mac: macAddress.optional().meta({ description: "MAC address of the pod's interface; every pod of the NAD gets the same one, so only for a NAD one pod uses" }),
   mtu: mtu.optional().meta({ description: "MTU of the pod's interface, 576–9216" }),
@@ -29,7 +29,7 @@ const tuningSchema = strict({
  * 32 bits (ifb_creator.go:158-160 computes burst·10⁶/rate as uint32).
  */
 const bandwidthSchema = strict({
-  ingressRate: bits.optional().meta({ description: "rate of traffic into the pod, in bits/s (with `ingressBurst`)" }),
+  ingressRate: bits.optional().meta({ description: "chains the `bandwidth` plugin, which shapes the node's side of the pod's veth (so `bridge` and `flannel` networks only): rate of traffic into the pod, in bits/s (with `ingressBurst`)" }),
   ingressBurst: bits.optional().meta({ description: "burst into the pod, in bits (with `ingressRate`)" }),
   egressRate: bits.optional().meta({ description: "rate of traffic out of the pod, in bits/s (with `egressBurst`)" }),
   egressBurst: bits.optional().meta({ description: "burst out of the pod, in bits (with `egressRate`)" }),
@@ -71,8 +71,9 @@ const portmapOptionsSchema = strict({
 });
 
 export const chainedFields = {
-  tuning: tuningSchema.optional().meta({ description: "chain the `tuning` plugin: `{sysctl?, mac?, mtu?, promisc?, allmulti?}`, applied to the pod's interface after the main plugin" }),
-  bandwidth: bandwidthSchema.optional().meta({ description: "chain the `bandwidth` plugin: `{ingressRate, ingressBurst}` and/or `{egressRate, egressBurst}` in bits; it shapes the host side of a veth, so only `bridge` and `flannel` networks (the others have no host-side interface)" }),
+  // Documented key by key (tuning.sysctl, bandwidth.ingressRate…): no description of their own.
+  tuning: tuningSchema.optional(),
+  bandwidth: bandwidthSchema.optional(),
   portmap: z.union([z.boolean(), portmapOptionsSchema]).optional().meta({
     description: "chain the `portmap` plugin (`true`, or `{snat?, markMasqBit?, externalSetMarkChain?, conditionsV4?, conditionsV6?}`; `false`: not chained) with the `portMappings` capability, so pods' `hostPort`s reach this interface's address. Needs iptables on the node",
   }),
