@@ -16,9 +16,14 @@ const familyName = (family: Family) => (family === "ipv4" ? "IPv4" : "IPv6");
  * addresses) or the network has no IPAM of ours.
  */
 export function ipamFamilies(ipam: IpamConfig | undefined): Set<Family> | undefined {
-  if (!ipam) return undefined;
-  if (ipam.type === "host-local") return new Set(ipam.ranges.map((range) => familyOf(range.subnet)));
-  return ipam.addresses ? new Set(ipam.addresses.map((a) => familyOf(a.address))) : undefined;
+  switch (ipam?.type) {
+    case "host-local":
+      return new Set(ipam.ranges.map((range) => familyOf(range.subnet)));
+    case "static":
+      return ipam.addresses ? new Set(ipam.addresses.map((a) => familyOf(a.address))) : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**
