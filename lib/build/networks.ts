@@ -19,7 +19,8 @@ export interface NetworkAttachmentDefinition extends KubeObject {
 function ipamFor(ipam: IpamConfig): Ipam {
   const routes = ipam.routes.length ? { routes: ipam.routes } : {};
   if (ipam.type === "static") return { type: "static", ...(ipam.addresses ? { addresses: ipam.addresses } : {}), ...routes };
-  // One range set per range, so a pod gets an address from each (e.g. one IPv4 and one IPv6).
+  // One range set per range, so a pod gets an address from each (e.g. one IPv4 and one IPv6); a set
+  // never mixes families, which host-local refuses (allocator/range_set.go:72 at v1.1.1).
   return { type: "host-local", ranges: ipam.ranges.map((range) => [range]), ...routes };
 }
 
