@@ -48,7 +48,7 @@ function snapshot() {
   };
 }
 
-// About 4.5 s per pod here, most of it macvlan's ADD waiting for IPv6 duplicate address detection.
+// About 5 s per pod here (260 s for 50), most of it macvlan's ADD waiting for IPv6 duplicate address detection.
 it(`leaves no links, IP reservations, NAT rules or files behind after ${cycles} ADD/CHECK/DEL cycles`, { timeout: 600_000 }, () => {
   // host-local's default dataDir; the suite points it elsewhere, so nothing in here may change.
   const varLibCniBefore = tree("/var/lib/cni");
