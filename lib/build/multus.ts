@@ -89,7 +89,7 @@ export function multusDaemonConfig(config: MultusConfig): Record<string, unknown
  * the pinned release), where pkg/types/types.go:46-65 reads them: `globalNamespaces` is one comma-separated
  * string, `defaultNetworks` NAD names looked up in `multusNamespace`.
  */
-export function multusNamespaceOptions(config: MultusConfig): Record<string, unknown> {
+function multusNamespaceOptions(config: MultusConfig): Record<string, unknown> {
   return {
     ...(config.namespaceIsolation ? { namespaceIsolation: true } : {}),
     ...(config.globalNamespaces ? { globalNamespaces: config.globalNamespaces.join(",") } : {}),

@@ -27,7 +27,6 @@ export type NetworkConfig = StackConfig["networks"][number];
 export type IpamConfig = NonNullable<Extract<NetworkConfig, { ipam?: unknown }>["ipam"]>;
 /** Every network but `raw`: those multinet builds the CNI config of. */
 export type TypedNetworkConfig = Exclude<NetworkConfig, { type: "raw" }>;
-export type RawNetworkConfig = Extract<NetworkConfig, { type: "raw" }>;
 
 /** A network's IPAM: undefined for flannel (its plugin brings its own), raw and host-device without one. */
 export function ipamOf(network: NetworkConfig): IpamConfig | undefined {
