@@ -33,3 +33,13 @@ export function childOptions(parent: pulumi.Resource, opts: pulumi.ComponentReso
   const inherited = dependsOn === undefined ? [] : Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
   return (...own: pulumi.Input<pulumi.Resource>[]): pulumi.CustomResourceOptions => ({ parent, dependsOn: [...inherited, ...own] });
 }
+
+/**
+ * `customTimeouts` for a resource the provider waits on (DaemonSet rollouts, the Calico patch, the
+ * pod). A resource's custom timeout takes precedence over the `pulumi.com/timeoutSeconds`
+ * annotation and the 10-minute default (pulumi-kubernetes provider/pkg/metadata/overrides.go:53-66,
+ * used by await.Creation and await.Update, provider/pkg/await/await.go:306-309 and 491-494).
+ */
+export function awaitTimeouts(seconds: number): pulumi.CustomTimeouts {
+  return { create: `${seconds}s`, update: `${seconds}s` };
+}

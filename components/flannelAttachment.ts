@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { flannelSchema } from "../lib/config";
 import { flannelImage, flannelObjects } from "../lib/build/flannel";
 import { logicalName } from "../lib/build/objects";
-import { childOptions, componentArgs, kubeArgs } from "./args";
+import { awaitTimeouts, childOptions, componentArgs, kubeArgs } from "./args";
 
 /**
  * Flannel options (stack key `multinet:flannel`); every field is optional. Meanings and defaults:
@@ -36,7 +36,7 @@ export class FlannelAttachment extends pulumi.ComponentResource {
       ? new k8s.core.v1.Secret(logicalName(objects.netConf), { ...objects.netConf, stringData: pulumi.secret(objects.netConf.stringData ?? {}) }, child(namespace))
       : new k8s.core.v1.ConfigMap(logicalName(objects.netConf), objects.netConf, child(namespace));
     this.daemonSet = new k8s.apps.v1.DaemonSet(logicalName(objects.daemonSet), kubeArgs(objects.daemonSet),
-      child(namespace, binding, netConf));
+      { ...child(namespace, binding, netConf), customTimeouts: awaitTimeouts(config.timeoutSeconds) });
     this.image = flannelImage(config);
     this.network = config.network;
 

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { multusSchema } from "../lib/config";
 import { logicalName } from "../lib/build/objects";
 import { multusImage, multusObjects } from "../lib/build/multus";
-import { childOptions, componentArgs, kubeArgs } from "./args";
+import { awaitTimeouts, childOptions, componentArgs, kubeArgs } from "./args";
 
 /**
  * Multus options (stack key `multinet:multus`); every field is optional. Meanings and defaults:
@@ -37,7 +37,7 @@ export class Multus extends pulumi.ComponentResource {
       ? [new k8s.core.v1.ConfigMap(logicalName(objects.daemonConfig), objects.daemonConfig, child())]
       : [];
     this.daemonSet = new k8s.apps.v1.DaemonSet(logicalName(objects.daemonSet), kubeArgs(objects.daemonSet),
-      child(this.crd, binding, ...daemonConfig));
+      { ...child(this.crd, binding, ...daemonConfig), customTimeouts: awaitTimeouts(config.timeoutSeconds) });
     this.image = multusImage(config);
 
     this.registerOutputs({ image: this.image, daemonSet: this.daemonSet.metadata.name });

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { networksAnnotation, samplePodSchema } from "../lib/config";
 import { logicalName } from "../lib/build/objects";
 import { samplePod } from "../lib/build/samplePod";
-import { childOptions, componentArgs, kubeArgs } from "./args";
+import { awaitTimeouts, childOptions, componentArgs, kubeArgs } from "./args";
 import type { NetworkAttachment } from "./networkAttachment";
 
 /**
@@ -34,6 +34,7 @@ export class SamplePod extends pulumi.ComponentResource {
       // to either (the annotations carry both) replaces the pod; its fixed name means delete first.
       replaceOnChanges: ["metadata.annotations"],
       deleteBeforeReplace: true,
+      customTimeouts: awaitTimeouts(config.timeoutSeconds),
     });
     this.networks = pod.metadata.annotations![networksAnnotation];
 

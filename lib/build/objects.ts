@@ -89,6 +89,8 @@ export interface NodeScheduling {
   tolerations: IToleration[];
   nodeSelector: Record<string, string>;
   priorityClassName: string;
+  /** Nodes whose pods a rolling update replaces at a time. */
+  maxUnavailable: number | string;
 }
 
 /**
@@ -112,7 +114,7 @@ export function nodeDaemonSet(args: {
     metadata: { name: args.name, namespace: args.namespace, labels: args.labels },
     spec: {
       selector: { matchLabels: args.selector },
-      updateStrategy: { type: "RollingUpdate" },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: args.scheduling.maxUnavailable } },
       template: {
         metadata: {
           labels: args.labels,

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { isIp, parseCidr } from "./cidr";
 import { configKey } from "./errors";
-import { resourcesSchema, schedulingFields } from "./pods";
+import { maxUnavailableSchema, resourcesSchema, schedulingFields, timeoutSecondsSchema } from "./pods";
 import { dnsLabel, imageRepository, ipAddress, isInterfaceName, mtu, networkCidr, port, regex, releaseTag, strict } from "./values";
 import { imageRepositories, versions } from "./versions";
 
@@ -51,6 +51,8 @@ export const flannelSchema = strict({
   ifaceCanReach: ipAddress.optional().meta({ description: "an address whose route picks the NIC (`--iface-can-reach`); at most one of `iface`, `ifaceRegex`, `ifaceCanReach`" }),
   ipMasq: z.boolean().default(true).meta({ description: "masquerade traffic leaving the Flannel network (`--ip-masq`)" }),
   resources: resourcesSchema("flanneld", { cpu: "100m", memory: "50Mi", memoryLimit: "256Mi" }),
+  timeoutSeconds: timeoutSecondsSchema("the flanneld DaemonSet's rollout (every flanneld ready on every node it tolerates)"),
+  maxUnavailable: maxUnavailableSchema,
   ...schedulingFields(
     [{ operator: "Exists", effect: "NoSchedule" }, { operator: "Exists", effect: "NoExecute" }],
     " (as Multus's: a node that runs Multus but not flanneld fails every pod asking for flannel)",
