@@ -7,6 +7,7 @@ import { CalicoAutodetection } from "./components/calicoAutodetection";
 import { FlannelAttachment } from "./components/flannelAttachment";
 import { Multus } from "./components/multus";
 import { NetworkAttachment } from "./components/networkAttachment";
+import { configHasSecrets } from "./components/clusterCheck";
 import { Preflight } from "./components/preflight";
 import { SamplePod } from "./components/samplePod";
 import { Verification } from "./components/verification";
@@ -18,9 +19,10 @@ if (!result.ok) throw new pulumi.RunError(formatConfigErrors(result.errors));
 const config = result.config;
 const stack = pulumi.getStack();
 const kubeContext = new pulumi.Config("kubernetes").get("context");
+const secretConfig = configHasSecrets();
 
 // The cluster states that make Flannel as an attachment fail, checked before anything changes.
-const preflightCheck = config.verification.preflight.enabled ? new Preflight("preflight", { stack, config, kubeContext }) : undefined;
+const preflightCheck = config.verification.preflight.enabled ? new Preflight("preflight", { stack, config, kubeContext, secretConfig }) : undefined;
 const afterPreflight = preflightCheck ? [preflightCheck] : [];
 
 const multus = new Multus("multus", config.multus, { dependsOn: afterPreflight });
@@ -40,7 +42,7 @@ const pod = config.samplePod.enabled
 
 // After the deploy: does the multi-network setup work?
 const verifier = config.verification.enabled
-  ? new Verification("verification", { stack, config, kubeContext, podUid: pod?.pod.metadata.uid }, {
+  ? new Verification("verification", { stack, config, kubeContext, secretConfig, podUid: pod?.pod.metadata.uid }, {
     dependsOn: [...nodeAgents, ...attachments, ...(pod ? [pod] : [])],
   })
   : undefined;
