@@ -7,11 +7,12 @@ import { CalicoAutodetection } from "./components/calicoAutodetection";
 import { FlannelAttachment } from "./components/flannelAttachment";
 import { Multus } from "./components/multus";
 import { NetworkAttachment } from "./components/networkAttachment";
+import { NetworkNamespace } from "./components/networkNamespace";
 import { configHasSecrets } from "./components/clusterCheck";
 import { Preflight } from "./components/preflight";
 import { SamplePod } from "./components/samplePod";
 import { Verification } from "./components/verification";
-import { formatConfigErrors, multinetValues, nadReference, validateConfig } from "./lib/config";
+import { createdNetworkNamespaces, formatConfigErrors, multinetValues, nadReference, validateConfig } from "./lib/config";
 
 // Validate the whole stack before the first resource is registered: a bad stack never half-deploys.
 const result = validateConfig(multinetValues(pulumi.runtime.allConfig()));
@@ -28,8 +29,14 @@ const afterPreflight = preflightCheck ? [preflightCheck] : [];
 const multus = new Multus("multus", config.multus, { dependsOn: afterPreflight });
 const flannel = config.flannel.enabled ? new FlannelAttachment("flannel", config.flannel, { dependsOn: afterPreflight }) : undefined;
 const calico = config.calico.mode !== "none" ? new CalicoAutodetection("calico-autodetection", config.calico, { dependsOn: afterPreflight }) : undefined;
-const attachments = config.networks.map((network) =>
-  new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd, ...afterPreflight] }));
+// NAD namespaces the stack asks multinet to create; every other one must exist (the preflight checks).
+const nadNamespaces = new Map(createdNetworkNamespaces(config).map((name) =>
+  [name, new NetworkNamespace(name, { dependsOn: afterPreflight }).namespace]));
+const ownNamespace = (name: string) => nadNamespaces.get(name) ?? (name === config.flannel.namespace ? flannel?.namespace : undefined);
+const attachments = config.networks.map((network) => {
+  const namespace = ownNamespace(network.namespace);
+  return new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd, ...afterPreflight, ...(namespace ? [namespace] : [])] });
+});
 
 // Multus, Flannel and the Calico patch, rolled out.
 const nodeAgents = [multus, ...(flannel ? [flannel] : []), ...(calico ? [calico] : [])];

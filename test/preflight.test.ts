@@ -23,6 +23,7 @@ function healthy(): PreflightSnapshot {
   const daemonSets = json("daemonsets.json").items;
   return {
     nodes: json("nodes.json").items,
+    namespaces: json("namespaces.json").items,
     ipPools: { api: "crd.projectcalico.org/v1", pools: json("ippools.json").items },
     calico: { daemonSets: daemonSets.filter((d: any) => d.metadata.name === "calico-node") },
   };
@@ -34,6 +35,7 @@ describe("a cluster fit for Flannel as an attachment", () => {
   it("passes every preflight check", () => {
     const findings = preflightFindings(stackConfig(), healthy());
     expect(findings).toEqual([
+      { check: "preflight/namespaces", ok: true, detail: "kube-system, kube-flannel (created by multinet), default ready" },
       { check: "preflight/node-podcidr", ok: true, detail: "all 3 nodes for flanneld have a podCIDR" },
       { check: "preflight/podcidr-in-network", ok: true, detail: "10.244.0.0/24, 10.244.1.0/24, 10.244.2.0/24 inside 10.244.0.0/16" },
       { check: "preflight/calico-pools", ok: true, detail: "default-ipv4-ippool 192.168.0.0/16 clear of multinet's ranges (crd.projectcalico.org/v1)" },
@@ -172,5 +174,37 @@ describe("Calico's install mode", () => {
       expect(finding(preflightFindings(config, { ...healthy(), calico: { daemonSets: [] } }), "preflight/calico-mode").detail)
         .toMatch(/^no Calico found: no Installation and no calico-node DaemonSet \(kube-system\/calico-node, calico-system\/calico-node\); multinet needs Calico as the primary CNI$/);
     }
+  });
+});
+
+describe("namespaces multinet does not own", () => {
+  const namespacesCheck = (config: StackConfig, snapshot = healthy()) => finding(preflightFindings(config, snapshot), "preflight/namespaces");
+  const storageNad = { name: "storage", namespace: "storage", type: "macvlan", master: "eth1", ipam: { type: "static" } };
+
+  it("fails for a NAD namespace that does not exist, naming the key and both fixes", () => {
+    const result = namespacesCheck(stackConfig({ networks: [storageNad], samplePod: { enabled: false } }));
+    expect(result.ok).toBe(false);
+    expect(result.detail).toBe("storage (multinet:networks[0].namespace) does not exist, and multinet creates only namespaces it owns; create it (kubectl create namespace storage) or set its createNamespace: true");
+  });
+
+  it("passes when the stack creates that namespace itself", () => {
+    const result = namespacesCheck(stackConfig({ networks: [{ ...storageNad, createNamespace: true }], samplePod: { enabled: false } }));
+    expect(result).toMatchObject({ ok: true, detail: expect.stringContaining("storage (created by multinet)") });
+  });
+
+  it("fails when a namespace the stack would create already exists as someone else's", () => {
+    const snapshot = healthy();
+    snapshot.namespaces = [...snapshot.namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: "storage", labels: { team: "storage" } } }];
+    const result = namespacesCheck(stackConfig({ networks: [{ ...storageNad, createNamespace: true }], samplePod: { enabled: false } }), snapshot);
+    expect(result.ok).toBe(false);
+    expect(result.detail).toContain("storage (multinet:networks[0].namespace) already exists and is not multinet's");
+  });
+
+  it("never creates kube-system for flanneld, and requires the namespaces it uses to exist", () => {
+    const config = stackConfig({ flannel: { namespace: "kube-system", iface: ["eth1"] } });
+    expect(config.flannel.createNamespace).toBe(false);
+    const snapshot = healthy();
+    snapshot.namespaces = snapshot.namespaces.filter((ns) => ns.metadata?.name !== "default");
+    expect(namespacesCheck(config, snapshot).detail).toBe("default (multinet:networks[0].namespace) does not exist, and multinet creates only namespaces it owns; create it (kubectl create namespace default)");
   });
 });

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { isIp, parseCidr } from "./cidr";
 import { configKey } from "./errors";
+import { systemNamespaces } from "./namespaces";
 import { maxUnavailableSchema, resourcesSchema, schedulingFields, timeoutSecondsSchema } from "./pods";
 import { dnsLabel, imageRepository, ipAddress, isInterfaceName, mtu, networkCidr, port, regex, releaseTag, strict } from "./values";
 import { imageRepositories, versions } from "./versions";
@@ -29,7 +30,10 @@ const wireguardBackendSchema = strict({
 
 export const flannelSchema = strict({
   enabled: z.boolean().default(true).meta({ description: "deploy flanneld" }),
-  namespace: dnsLabel.default("kube-flannel").meta({ description: "namespace of flanneld, created with Pod Security `privileged`" }),
+  namespace: dnsLabel.default("kube-flannel").meta({ description: "namespace of flanneld" }),
+  createNamespace: z.boolean().optional().meta({
+    description: "create the namespace (with Pod Security `privileged`) and delete it on destroy; unset: true, except for `default`, `kube-system`, `kube-public` and `kube-node-lease`, which multinet never creates. `false`: it must exist (the preflight checks) and is left alone",
+  }),
   version: releaseTag.default(versions.flannel).meta({ description: "flanneld image tag" }),
   imageRepository: imageRepository.default(imageRepositories.flannel).meta({ description: "flanneld image repository" }),
   cniPluginVersion: releaseTag.default(versions.flannelCniPlugin).meta({ description: "tag of the image that installs the `flannel` CNI binary into /opt/cni/bin" }),
@@ -66,4 +70,8 @@ export const flannelSchema = strict({
   if (nicKeys.length > 1) {
     ctx.addIssue({ code: "custom", path: [nicKeys[1]], message: `is set together with ${configKey(["flannel", nicKeys[0]])}; allowed: at most one of iface, ifaceRegex, ifaceCanReach` });
   }
-}).prefault({}).meta({ description: "flanneld, which gives every node a slice of the attachment network." });
+  if (flannel.createNamespace === true && systemNamespaces.includes(flannel.namespace)) {
+    ctx.addIssue({ code: "custom", path: ["createNamespace"], input: true, message: `but ${configKey(["flannel", "namespace"])} "${flannel.namespace}" belongs to Kubernetes; allowed: false (multinet never creates or deletes ${systemNamespaces.join(", ")})` });
+  }
+}).transform((flannel) => ({ ...flannel, createNamespace: flannel.createNamespace ?? !systemNamespaces.includes(flannel.namespace) }))
+  .prefault({}).meta({ description: "flanneld, which gives every node a slice of the attachment network." });

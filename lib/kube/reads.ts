@@ -4,6 +4,7 @@
  * exist is undefined; any other failure is a KubeError naming what was read.
  */
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "../config";
@@ -118,8 +119,9 @@ async function listCustom(kube: Kube, group: string, version: string, plural: st
 
 /** Everything the preflight judges. */
 export async function preflightSnapshot(kube: Kube, config: StackConfig): Promise<PreflightSnapshot> {
-  const [nodes, crdPools, installations, daemonSets] = await Promise.all([
+  const [nodes, namespaces, crdPools, installations, daemonSets] = await Promise.all([
     listNodes(kube),
+    read<{ items: INamespace[] }>(kube, "the namespaces", () => kube.core.listNamespace()).then((list) => list?.items ?? []),
     listCustom(kube, "crd.projectcalico.org", "v1", "ippools"),
     listCustom(kube, "operator.tigera.io", "v1", "installations"),
     Promise.all(calicoDaemonSetCandidates(config).map((where) => daemonSetState(kube, where, false))),
@@ -129,6 +131,7 @@ export async function preflightSnapshot(kube: Kube, config: StackConfig): Promis
   const ipPools = crdPools ? { api: "crd.projectcalico.org/v1", pools: crdPools } : v3Pools ? { api: "projectcalico.org/v3", pools: v3Pools } : undefined;
   return {
     nodes,
+    namespaces,
     ...(ipPools ? { ipPools } : {}),
     calico: {
       daemonSets: daemonSets.flatMap((state) => (state.daemonSet ? [state.daemonSet] : [])),

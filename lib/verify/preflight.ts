@@ -4,16 +4,19 @@
  * installed of Calico.
  */
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { INode } from "kubernetes-models/v1/Node";
 import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from "../config/cidr";
 import type { StackConfig } from "../config";
-import { configKey } from "../config";
+import { configKey, neededNamespaces, systemNamespaces } from "../config";
 import { fail, pass, skip, type Finding } from "./findings";
 import { eligibleNodes, ineligibleReason, listShort, nodeName } from "./scheduling";
 import { operatorCalicoNode, type ApiObject } from "./snapshot";
 
 export interface PreflightSnapshot {
   nodes: INode[];
+  /** The cluster's namespaces. */
+  namespaces: INamespace[];
   /** Calico's IPPools and the API that served them; undefined when neither IPPool API is served. */
   ipPools?: { api: string; pools: ApiObject[] };
   calico: {
@@ -199,8 +202,38 @@ export function judgeCalicoMode(config: StackConfig, calico: PreflightSnapshot["
   return pass(check, `manifest-installed Calico (DaemonSet ${install.daemonSets.join(", ")}), ${modeKey} is ${mode}`);
 }
 
+/** The label multinet's own objects carry (lib/build/objects.ts commonLabels). */
+const ownedByMultinet = (namespace: INamespace) => namespace.metadata?.labels?.["app.kubernetes.io/part-of"] === "multinet";
+
+/**
+ * Every namespace the stack needs exists, unless multinet creates it; one multinet creates does not
+ * exist yet as someone else's (creating it would fail with AlreadyExists, and destroy would delete it).
+ */
+/** Keys with a createNamespace of their own, for a namespace multinet may create. */
+const mayCreate = (key: string, name: string) =>
+  (key.startsWith(configKey(["networks"])) || key.startsWith(configKey(["flannel"]))) && !systemNamespaces.includes(name);
+
+export function judgeNamespaces(config: StackConfig, namespaces: readonly INamespace[]): Finding {
+  const check = "preflight/namespaces";
+  const existing = new Map(namespaces.map((ns) => [ns.metadata?.name ?? "", ns]));
+  const problems: string[] = [];
+  const needed = neededNamespaces(config);
+  for (const { name, key, created } of needed) {
+    const found = existing.get(name);
+    if (created && found && !ownedByMultinet(found)) {
+      problems.push(`${name} (${key}) already exists and is not multinet's, but the stack would create it (and delete it on destroy); set its createNamespace: false to use it as it is`);
+    } else if (!created && !found) {
+      problems.push(`${name} (${key}) does not exist, and multinet creates only namespaces it owns; create it (kubectl create namespace ${name})${mayCreate(key, name) ? " or set its createNamespace: true" : ""}`);
+    }
+  }
+  if (problems.length) return fail(check, problems.join("; "));
+  const describe = (n: { name: string; created: boolean }) => `${n.name}${n.created ? " (created by multinet)" : ""}`;
+  return pass(check, `${needed.map(describe).join(", ")} ready`);
+}
+
 export function preflightFindings(config: StackConfig, snapshot: PreflightSnapshot): Finding[] {
   return [
+    judgeNamespaces(config, snapshot.namespaces),
     judgeNodePodCidrs(config, snapshot.nodes),
     judgePodCidrsInNetwork(config, snapshot.nodes),
     judgePoolOverlap(config, snapshot.ipPools),
