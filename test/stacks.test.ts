@@ -9,7 +9,7 @@ import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
 import { runProgram, type ProgramRun, type RegisteredResource } from "./helpers/mockProgram";
 
 const T = {
-  crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+  crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch",
   daemonSet: "kubernetes:apps/v1:DaemonSet",
   daemonSetPatch: "kubernetes:apps/v1:DaemonSetPatch",
   installationPatch: "kubernetes:operator.tigera.io/v1:InstallationPatch",
@@ -50,7 +50,8 @@ describe.each(stackNames())("stack %s", (stack) => {
     for (const object of kubeObjects(run(stack))) {
       const { name, namespace } = object.inputs.metadata;
       expect(name, object.name).toEqual(expect.any(String));
-      const revision = object.type.endsWith("Patch") ? `-${calicoPatchRevision(object.inputs.spec)}` : "";
+      const calicoPatch = [T.daemonSetPatch, T.installationPatch].includes(object.type);
+      const revision = calicoPatch ? `-${calicoPatchRevision(object.inputs.spec)}` : "";
       expect(object.name).toBe(`${namespace ? `${namespace}/${name}` : name}${revision}`);
     }
   });
