@@ -19,11 +19,15 @@ const result = validateConfig(multinetValues(pulumi.runtime.allConfig()));
 if (!result.ok) throw new pulumi.RunError(formatConfigErrors(result.errors));
 const config = result.config;
 const stack = pulumi.getStack();
-const kubeContext = new pulumi.Config("kubernetes").get("context");
+const kubernetesConfig = new pulumi.Config("kubernetes");
+const kubeContext = kubernetesConfig.get("context");
+// The provider's own switch for applying over existing objects (docs/migrating.md); its config key
+// wins over the environment variable (pulumi-kubernetes provider/pkg/provider/provider.go:683-691).
+const adoptExisting = kubernetesConfig.getBoolean("upsertExistingObjects") ?? process.env.PULUMI_K8S_UPSERT_EXISTING_OBJECTS === "true";
 const secretConfig = configHasSecrets();
 
 // The cluster states that make Flannel as an attachment fail, checked before anything changes.
-const preflightCheck = config.verification.preflight.enabled ? new Preflight("preflight", { stack, config, kubeContext, secretConfig }) : undefined;
+const preflightCheck = config.verification.preflight.enabled ? new Preflight("preflight", { stack, config, kubeContext, secretConfig, adoptExisting }) : undefined;
 const afterPreflight = preflightCheck ? [preflightCheck] : [];
 
 const multus = new Multus("multus", config.multus, { dependsOn: afterPreflight });

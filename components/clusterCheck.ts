@@ -20,6 +20,8 @@ export interface ClusterCheckArgs {
    * triggers, stdout and stderr are kept encrypted in the state.
    */
   secretConfig?: boolean;
+  /** The provider adopts existing objects (kubernetes:upsertExistingObjects): the preflight allows them. */
+  adoptExisting?: boolean;
 }
 
 /**
@@ -55,7 +57,7 @@ export abstract class ClusterCheck extends pulumi.ComponentResource {
     const guarded = <T>(value: T) => (args.secretConfig ? pulumi.secret(value) : pulumi.output(value));
 
     this.command = new command.local.Command(`${name}-check`, {
-      create: verifyCommandLine(kind, args.stack, args.config, args.kubeContext),
+      create: verifyCommandLine(kind, args.stack, args.config, args.kubeContext, args.adoptExisting),
       // The config Pulumi resolved (ESC environments, -c overrides, project config), not the stack
       // file on disk; without the WireGuard PSK, which no check needs.
       environment: guarded({ [configEnvVar]: JSON.stringify(config) }),

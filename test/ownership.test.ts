@@ -71,3 +71,12 @@ describe("time-outs and rolling updates", () => {
     }
   });
 });
+
+describe("adopting existing objects", () => {
+  it("tells the preflight when the stack lets the provider apply over existing objects", async () => {
+    const create = async (extra: Record<string, string>) =>
+      (await runProgram({ ...staging, ...extra }, { stack: "staging" })).get("command:local:Command", "preflight-check").inputs.create as string;
+    expect(await create({})).not.toContain("--adopt-existing");
+    expect(await create({ "kubernetes:upsertExistingObjects": "true" })).toMatch(/ --preflight --adopt-existing$/);
+  });
+});

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { multinetValues, validateConfig, type StackConfig } from "../lib/config";
 import { pulumiConfigFromStackFile } from "../lib/files/stackFiles";
 import type { Finding } from "../lib/verify/findings";
+import { judgeExistingObjects, objectsMultinetCreates, type ExistingObject } from "../lib/verify/existing";
 import { calicoDaemonSetCandidates, detectCalicoInstall, preflightFindings, type PreflightSnapshot } from "../lib/verify/preflight";
 
 const fixtures = path.join(__dirname, "fixtures", "verify");
@@ -24,6 +25,7 @@ function healthy(): PreflightSnapshot {
   return {
     nodes: json("nodes.json").items,
     namespaces: json("namespaces.json").items,
+    existing: [],
     ipPools: { api: "crd.projectcalico.org/v1", pools: json("ippools.json").items },
     calico: { daemonSets: daemonSets.filter((d: any) => d.metadata.name === "calico-node") },
   };
@@ -36,6 +38,7 @@ describe("a cluster fit for Flannel as an attachment", () => {
     const findings = preflightFindings(stackConfig(), healthy());
     expect(findings).toEqual([
       { check: "preflight/namespaces", ok: true, detail: "kube-system, kube-flannel (created by multinet), default ready" },
+      { check: "preflight/existing-objects", ok: true, detail: "none of multinet's objects exists as someone else's" },
       { check: "preflight/node-podcidr", ok: true, detail: "all 3 nodes for flanneld have a podCIDR" },
       { check: "preflight/podcidr-in-network", ok: true, detail: "10.244.0.0/24, 10.244.1.0/24, 10.244.2.0/24 inside 10.244.0.0/16" },
       { check: "preflight/calico-pools", ok: true, detail: "default-ipv4-ippool 192.168.0.0/16 clear of multinet's ranges (crd.projectcalico.org/v1)" },
@@ -206,5 +209,36 @@ describe("namespaces multinet does not own", () => {
     const snapshot = healthy();
     snapshot.namespaces = snapshot.namespaces.filter((ns) => ns.metadata?.name !== "default");
     expect(namespacesCheck(config, snapshot).detail).toBe("default (multinet:networks[0].namespace) does not exist, and multinet creates only namespaces it owns; create it (kubectl create namespace default)");
+  });
+});
+
+describe("objects that exist before multinet creates them (AlreadyExists since provider 4.29)", () => {
+  // The manual setup: upstream multus-daemonset-thick.yml and kube-flannel.yml, applied with kubectl.
+  const manual = (kind: string, name: string, namespace?: string): ExistingObject => ({
+    apiVersion: "v1", kind, name, ...(namespace ? { namespace } : {}), labels: { app: "flannel" }, managers: ["kubectl-client-side-apply"],
+  });
+
+  it("includes every name the manual setup uses", () => {
+    const names = objectsMultinetCreates(stackConfig()).map((o) => `${o.kind} ${o.namespace ?? ""}/${o.name}`);
+    for (const expected of [
+      "DaemonSet kube-system/kube-multus-ds", "ConfigMap kube-system/multus-daemon-config", "ClusterRole /multus",
+      "DaemonSet kube-flannel/kube-flannel-ds", "ConfigMap kube-flannel/kube-flannel-cfg", "ClusterRole /flannel",
+      "NetworkAttachmentDefinition default/flannel", "Pod default/multinet-sample",
+    ]) expect(names).toContain(expected);
+    // The CRD is a server-side-apply patch, adopted rather than created.
+    expect(names.some((n) => n.startsWith("CustomResourceDefinition"))).toBe(false);
+  });
+
+  it("fails for objects someone else created, naming them and who wrote them", () => {
+    const result = judgeExistingObjects([manual("DaemonSet", "kube-flannel-ds", "kube-flannel"), manual("ConfigMap", "kube-flannel-cfg", "kube-flannel")], false);
+    expect(result.ok).toBe(false);
+    expect(result.detail).toBe("DaemonSet kube-flannel/kube-flannel-ds (written by kubectl-client-side-apply), ConfigMap kube-flannel/kube-flannel-cfg (written by kubectl-client-side-apply) already exist and are not multinet's: pulumi up would fail with AlreadyExists. Delete them first, as docs/migrating.md describes (or adopt with kubernetes:upsertExistingObjects)");
+  });
+
+  it("passes for multinet's own objects (an earlier up of this stack), and when the stack adopts", () => {
+    const own = { ...manual("DaemonSet", "kube-multus-ds", "kube-system"), labels: { "app.kubernetes.io/part-of": "multinet" } };
+    expect(judgeExistingObjects([own], false)).toMatchObject({ ok: true, detail: "none of multinet's objects exists as someone else's; 1 already multinet's" });
+    expect(judgeExistingObjects([manual("DaemonSet", "kube-flannel-ds", "kube-flannel")], true))
+      .toMatchObject({ ok: true, detail: expect.stringContaining("kubernetes:upsertExistingObjects is set") });
   });
 });

@@ -9,6 +9,7 @@ import type { INode } from "kubernetes-models/v1/Node";
 import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from "../config/cidr";
 import type { StackConfig } from "../config";
 import { configKey, neededNamespaces, systemNamespaces } from "../config";
+import { judgeExistingObjects, type ExistingObject } from "./existing";
 import { fail, pass, skip, type Finding } from "./findings";
 import { eligibleNodes, ineligibleReason, listShort, nodeName } from "./scheduling";
 import { operatorCalicoNode, type ApiObject } from "./snapshot";
@@ -17,6 +18,8 @@ export interface PreflightSnapshot {
   nodes: INode[];
   /** The cluster's namespaces. */
   namespaces: INamespace[];
+  /** The objects multinet creates that exist already (lib/verify/existing.ts). */
+  existing: ExistingObject[];
   /** Calico's IPPools and the API that served them; undefined when neither IPPool API is served. */
   ipPools?: { api: string; pools: ApiObject[] };
   calico: {
@@ -231,9 +234,11 @@ export function judgeNamespaces(config: StackConfig, namespaces: readonly INames
   return pass(check, `${needed.map(describe).join(", ")} ready`);
 }
 
-export function preflightFindings(config: StackConfig, snapshot: PreflightSnapshot): Finding[] {
+/** `adopting`: the stack sets kubernetes:upsertExistingObjects (`--adopt-existing`). */
+export function preflightFindings(config: StackConfig, snapshot: PreflightSnapshot, adopting = false): Finding[] {
   return [
     judgeNamespaces(config, snapshot.namespaces),
+    judgeExistingObjects(snapshot.existing, adopting),
     judgeNodePodCidrs(config, snapshot.nodes),
     judgePodCidrsInNetwork(config, snapshot.nodes),
     judgePoolOverlap(config, snapshot.ipPools),
