@@ -16,7 +16,7 @@ export type CalicoAutodetectionArgs = z.input<typeof calicoSchema>;
  * Pins Calico's node-address autodetection with a server-side-apply patch under a field manager of
  * its own: only our fields change, and destroying the patch removes exactly those fields.
  *
- * The patch converges (docs/convergence.md): the provider diffs a patch's inputs against the live
+ * The patch converges (docs/deploying.md): the provider diffs a patch's inputs against the live
  * object's lists by index, and calico-node's env list starts with Calico's own variables, so a
  * patch's spec never equals what the provider compares it with. So the spec is ignored in diffs and
  * carried by the patch's revision instead (in its resource name and field manager): a changed spec

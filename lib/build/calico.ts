@@ -11,7 +11,7 @@ export const calicoFieldManager = "multinet-calico-autodetection";
 /**
  * The revision of a patch: a hash of its spec. It names the patch's field manager and its Pulumi
  * resource, so a changed patch is a new resource under a new manager (created, then the old one
- * relinquished) and an unchanged one never diffs; see docs/convergence.md for why.
+ * relinquished) and an unchanged one never diffs; see docs/deploying.md for why.
  */
 export function calicoPatchRevision(spec: unknown): string {
   return configHash(JSON.stringify(spec, sortedKeys)).slice(0, 8);
