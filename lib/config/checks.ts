@@ -4,7 +4,7 @@
  */
 import { cidrContains, cidrsOverlap, compareAddresses, parseCidr, type Cidr } from "./cidr";
 import { configKey } from "./errors";
-import { systemNamespaces } from "./namespaces";
+import { systemNamespaces } from "./values";
 import { attachmentInterfaces, nadReference, podChoosesAddresses } from "./references";
 import type { StackConfig } from "./schema";
 

@@ -2,9 +2,8 @@
 import { z } from "zod";
 import { isIp, parseCidr } from "./cidr";
 import { configKey } from "./errors";
-import { systemNamespaces } from "./namespaces";
 import { maxUnavailableSchema, resourcesSchema, schedulingFields, timeoutSecondsSchema } from "./pods";
-import { dnsLabel, imageRepository, ipAddress, isInterfaceName, mtu, networkCidr, port, regex, releaseTag, strict } from "./values";
+import { dnsLabel, imageRepository, systemNamespaces, ipAddress, isInterfaceName, mtu, networkCidr, port, regex, releaseTag, strict } from "./values";
 import { imageRepositories, versions } from "./versions";
 
 const vxlanBackendSchema = strict({

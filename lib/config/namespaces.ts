@@ -6,8 +6,7 @@
 import { configKey } from "./errors";
 import type { StackConfig } from "./schema";
 
-/** Namespaces every cluster has and Kubernetes owns: multinet never creates (or deletes) them. */
-export const systemNamespaces: readonly string[] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+export { systemNamespaces } from "./values";
 
 export interface NeededNamespace {
   name: string;
