@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { flannelSchema } from "../lib/config";
 import { flannelImage, flannelObjects } from "../lib/build/flannel";
 import { logicalName } from "../lib/build/objects";
-import { awaitTimeouts, childOptions, componentArgs, kubeArgs } from "./args";
+import { awaitTimeouts, childOptions, componentArgs, kubeArgs, ownedByStack } from "./args";
 
 /**
  * Flannel options (stack key `multinet:flannel`); every field is optional. Meanings and defaults:
@@ -24,7 +24,7 @@ export class FlannelAttachment extends pulumi.ComponentResource {
   constructor(name: string, args: FlannelAttachmentArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("multinet:index:FlannelAttachment", name, {}, opts);
     const config = componentArgs(this, ["flannel"], flannelSchema, args);
-    const objects = flannelObjects(config);
+    const objects = ownedByStack(flannelObjects(config));
 
     const child = childOptions(this, opts);
 

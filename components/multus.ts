@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { multusSchema } from "../lib/config";
 import { logicalName } from "../lib/build/objects";
 import { multusImage, multusObjects } from "../lib/build/multus";
-import { awaitTimeouts, childOptions, componentArgs, kubeArgs } from "./args";
+import { awaitTimeouts, childOptions, componentArgs, kubeArgs, ownedByStack } from "./args";
 
 /**
  * Multus options (stack key `multinet:multus`); every field is optional. Meanings and defaults:
@@ -23,7 +23,8 @@ export class Multus extends pulumi.ComponentResource {
   constructor(name: string, args: MultusArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("multinet:index:Multus", name, {}, opts);
     const config = componentArgs(this, ["multus"], multusSchema, args);
-    const objects = multusObjects(config);
+    // The CRD is shared by every stack and adopted, so it is no stack's.
+    const objects = ownedByStack(multusObjects(config), ["crd"]);
     const child = childOptions(this, opts);
 
     // Cluster-wide and shared with every NAD in the cluster: destroying multinet must not delete

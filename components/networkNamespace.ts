@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { isDnsLabel, systemNamespaces } from "../lib/config";
 import { networkNamespace } from "../lib/build/networks";
-import { childOptions } from "./args";
+import { childOptions, ownedByStack } from "./args";
 
 /**
  * A namespace for NADs that the stack asks multinet to create (`multinet:networks[].createNamespace`):
@@ -16,7 +16,7 @@ export class NetworkNamespace extends pulumi.ComponentResource {
     if (!isDnsLabel(name) || systemNamespaces.includes(name)) {
       throw new pulumi.ResourceError(`namespace "${name}" cannot be created by multinet; allowed: a DNS-1123 label other than ${systemNamespaces.join(", ")}`, this);
     }
-    this.namespace = new k8s.core.v1.Namespace(name, networkNamespace(name), childOptions(this, opts)());
+    this.namespace = new k8s.core.v1.Namespace(name, ownedByStack({ ns: networkNamespace(name) }).ns, childOptions(this, opts)());
     this.registerOutputs({ namespace: name });
   }
 }

@@ -211,7 +211,7 @@ export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: Veri
     context = kube.context;
     let report: Report;
     if (opts.kind === "preflight") {
-      report = buildReport("preflight", opts.stack, preflightFindings(config, await preflightSnapshot(kube, config), opts.adoptExisting), context);
+      report = buildReport("preflight", opts.stack, preflightFindings(config, await preflightSnapshot(kube, config), { stack: opts.stack, adoptExisting: opts.adoptExisting }), context);
     } else {
       const { findings, note } = await verify(kube, config, opts);
       report = { ...buildReport("verify", opts.stack, findings, context), ...(note ? { note } : {}) };

@@ -131,3 +131,11 @@ export function nodeDaemonSet(args: {
     },
   };
 }
+
+/** Label naming the stack whose `pulumi up` created an object, so another stack's preflight can tell. */
+export const instanceLabel = "app.kubernetes.io/instance";
+
+/** The object with the creating stack's name among its own labels (not a pod template's: selectors stay put). */
+export function withInstance<T extends { metadata: ObjectMeta }>(object: T, stack: string): T {
+  return { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [instanceLabel]: stack } } };
+}

@@ -9,6 +9,7 @@ import type { StackConfig } from "../config";
 import { flannelObjects } from "../build/flannel";
 import { multusObjects } from "../build/multus";
 import { nadApiVersion, nadKind } from "../build/networks";
+import { instanceLabel } from "../build/objects";
 import { fail, pass, type Finding } from "./findings";
 import { listShort } from "./scheduling";
 
@@ -48,22 +49,38 @@ export function objectsMultinetCreates(config: StackConfig): ObjectRef[] {
 }
 
 const describe = (o: ObjectRef) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
-const isMultinets = (o: ExistingObject) => o.labels["app.kubernetes.io/part-of"] === "multinet";
 
 /**
- * None of the objects multinet creates exists as someone else's. Ones labelled as multinet's are
- * this stack's from an earlier `up` (the preflight runs again when the config changes).
+ * Whose an existing object is, by the labels multinet puts on what it creates (commonLabels and,
+ * per stack, instanceLabel): this stack's (from an earlier `up`), another multinet stack's, or not
+ * multinet's at all.
+ */
+export function ownerOf(labels: Record<string, string> | undefined, stack: string): { owner: "this stack" | "foreign" } | { owner: "other stack"; stack: string } {
+  if (labels?.["app.kubernetes.io/part-of"] !== "multinet") return { owner: "foreign" };
+  const instance = labels[instanceLabel] ?? "(unknown)";
+  return instance === stack ? { owner: "this stack" } : { owner: "other stack", stack: instance };
+}
+
+const ownerNote = (o: ExistingObject, stack: string) => {
+  const owner = ownerOf(o.labels, stack);
+  if (owner.owner === "other stack") return ` (multinet stack ${owner.stack}'s)`;
+  return o.managers.length ? ` (written by ${[...new Set(o.managers)].join(", ")})` : "";
+};
+
+/**
+ * None of the objects multinet creates exists as someone else's: ones labelled as this stack's are
+ * from an earlier `up` (the preflight runs again when the config changes); another stack's collide.
  * `adopting`: the stack sets `kubernetes:upsertExistingObjects`, so the provider applies over them.
  */
-export function judgeExistingObjects(existing: readonly ExistingObject[], adopting: boolean): Finding {
+export function judgeExistingObjects(existing: readonly ExistingObject[], stack: string, adopting: boolean): Finding {
   const check = "preflight/existing-objects";
-  const foreign = existing.filter((o) => !isMultinets(o));
+  const foreign = existing.filter((o) => ownerOf(o.labels, stack).owner !== "this stack");
   const own = existing.length - foreign.length;
-  const ownNote = own ? `; ${own} already multinet's` : "";
+  const ownNote = own ? `; ${own} already this stack's` : "";
   if (!foreign.length) return pass(check, `none of multinet's objects exists as someone else's${ownNote}`);
-  const listed = listShort(foreign.map((o) => `${describe(o)}${o.managers.length ? ` (written by ${[...new Set(o.managers)].join(", ")})` : ""}`), 6);
+  const listed = listShort(foreign.map((o) => `${describe(o)}${ownerNote(o, stack)}`), 6);
   if (adopting) {
     return pass(check, `kubernetes:upsertExistingObjects is set, so the provider will apply over ${listed}; fields only their old managers own stay (see docs/migrating.md)${ownNote}`);
   }
-  return fail(check, `${listed} already exist${foreign.length === 1 ? "s" : ""} and ${foreign.length === 1 ? "is" : "are"} not multinet's: pulumi up would fail with AlreadyExists. Delete ${foreign.length === 1 ? "it" : "them"} first, as docs/migrating.md describes (or adopt with kubernetes:upsertExistingObjects)`);
+  return fail(check, `${listed} already exist${foreign.length === 1 ? "s" : ""} and ${foreign.length === 1 ? "is" : "are"} not this stack's: pulumi up would fail with AlreadyExists. Delete ${foreign.length === 1 ? "it" : "them"} first, as docs/migrating.md describes (or adopt with kubernetes:upsertExistingObjects); one multinet stack per cluster`);
 }

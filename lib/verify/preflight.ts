@@ -9,7 +9,7 @@ import type { INode } from "kubernetes-models/v1/Node";
 import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from "../config/cidr";
 import type { StackConfig } from "../config";
 import { configKey, neededNamespaces, systemNamespaces } from "../config";
-import { judgeExistingObjects, type ExistingObject } from "./existing";
+import { judgeExistingObjects, ownerOf, type ExistingObject } from "./existing";
 import { fail, pass, skip, type Finding } from "./findings";
 import { eligibleNodes, ineligibleReason, listShort, nodeName } from "./scheduling";
 import { operatorCalicoNode, type ApiObject } from "./snapshot";
@@ -205,8 +205,6 @@ export function judgeCalicoMode(config: StackConfig, calico: PreflightSnapshot["
   return pass(check, `manifest-installed Calico (DaemonSet ${install.daemonSets.join(", ")}), ${modeKey} is ${mode}`);
 }
 
-/** The label multinet's own objects carry (lib/build/objects.ts commonLabels). */
-const ownedByMultinet = (namespace: INamespace) => namespace.metadata?.labels?.["app.kubernetes.io/part-of"] === "multinet";
 
 /**
  * Every namespace the stack needs exists, unless multinet creates it; one multinet creates does not
@@ -216,15 +214,17 @@ const ownedByMultinet = (namespace: INamespace) => namespace.metadata?.labels?.[
 const mayCreate = (key: string, name: string) =>
   (key.startsWith(configKey(["networks"])) || key.startsWith(configKey(["flannel"]))) && !systemNamespaces.includes(name);
 
-export function judgeNamespaces(config: StackConfig, namespaces: readonly INamespace[]): Finding {
+export function judgeNamespaces(config: StackConfig, namespaces: readonly INamespace[], stack: string): Finding {
   const check = "preflight/namespaces";
   const existing = new Map(namespaces.map((ns) => [ns.metadata?.name ?? "", ns]));
   const problems: string[] = [];
   const needed = neededNamespaces(config);
   for (const { name, key, created } of needed) {
     const found = existing.get(name);
-    if (created && found && !ownedByMultinet(found)) {
-      problems.push(`${name} (${key}) already exists and is not multinet's, but the stack would create it (and delete it on destroy); set its createNamespace: false to use it as it is`);
+    const owner = found && ownerOf(found.metadata?.labels, stack);
+    if (created && owner && owner.owner !== "this stack") {
+      const whose = owner.owner === "other stack" ? `multinet stack ${owner.stack}'s` : "not multinet's";
+      problems.push(`${name} (${key}) already exists and is ${whose}, but the stack would create it (and delete it on destroy); set its createNamespace: false to use it as it is`);
     } else if (!created && !found) {
       problems.push(`${name} (${key}) does not exist, and multinet creates only namespaces it owns; create it (kubectl create namespace ${name})${mayCreate(key, name) ? " or set its createNamespace: true" : ""}`);
     }
@@ -234,11 +234,14 @@ export function judgeNamespaces(config: StackConfig, namespaces: readonly INames
   return pass(check, `${needed.map(describe).join(", ")} ready`);
 }
 
-/** `adopting`: the stack sets kubernetes:upsertExistingObjects (`--adopt-existing`). */
-export function preflightFindings(config: StackConfig, snapshot: PreflightSnapshot, adopting = false): Finding[] {
+/**
+ * `stack`: whose objects count as this stack's own; `adoptExisting`: the stack sets
+ * kubernetes:upsertExistingObjects (`--adopt-existing`).
+ */
+export function preflightFindings(config: StackConfig, snapshot: PreflightSnapshot, run: { stack: string; adoptExisting?: boolean }): Finding[] {
   return [
-    judgeNamespaces(config, snapshot.namespaces),
-    judgeExistingObjects(snapshot.existing, adopting),
+    judgeNamespaces(config, snapshot.namespaces, run.stack),
+    judgeExistingObjects(snapshot.existing, run.stack, run.adoptExisting ?? false),
     judgeNodePodCidrs(config, snapshot.nodes),
     judgePodCidrsInNetwork(config, snapshot.nodes),
     judgePoolOverlap(config, snapshot.ipPools),
