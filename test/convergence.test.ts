@@ -40,6 +40,12 @@ const variants: Array<[string, string, Record<string, string>]> = [
     "multinet:calico": JSON.stringify({ ipv4Autodetection: { interface: "eth0" }, ipv6Autodetection: { canReach: "fd00::1" } }),
   }],
   ["staging with thin Multus", "staging", { ...pulumiConfigForStack("staging"), "multinet:multus": JSON.stringify({ mode: "thin" }) }],
+  ["prod creating its storage namespace, flanneld in kube-system", "prod", {
+    ...pulumiConfigForStack("prod"),
+    "multinet:networks": JSON.stringify((JSON.parse(pulumiConfigForStack("prod")["multinet:networks"]) as Array<Record<string, unknown>>)
+      .map((n) => (n.namespace === "storage" ? { ...n, createNamespace: true } : n))),
+    "multinet:flannel": JSON.stringify({ ...JSON.parse(pulumiConfigForStack("prod")["multinet:flannel"]), namespace: "kube-system" }),
+  }],
 ];
 
 const runs = new Map<string, ProgramRun>();
