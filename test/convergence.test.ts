@@ -48,14 +48,12 @@ const variants: Array<[string, string, Record<string, string>]> = [
   }],
 ];
 
-const runs = new Map<string, ProgramRun>();
-beforeAll(async () => {
-  for (const [label, stack, config] of variants) runs.set(label, await runProgram(config, { stack }));
-});
+describe.each(variants)("%s, second preview", (_label, stack, config) => {
+  // One program run per hook: the hook's deadline holds on a loaded machine too.
+  let run: ProgramRun;
+  beforeAll(async () => { run = await runProgram(config, { stack }); });
 
-describe.each(variants.map(([label]) => label))("%s, second preview", (label) => {
   it("shows no change for any resource", () => {
-    const run = runs.get(label)!;
     expect(run.error).toBeUndefined();
     const resources = kubeResources(run);
     expect(resources.length).toBeGreaterThan(5);
@@ -67,18 +65,20 @@ describe.each(variants.map(([label]) => label))("%s, second preview", (label) =>
   });
 
   it("sends no empty list or map, which the server would drop and the diff would then miss", () => {
-    for (const resource of kubeResources(runs.get(label)!)) {
+    for (const resource of kubeResources(run)) {
       expect(emptyValuePaths(plain(resource.inputs)), `${resource.type} ${resource.name}`).toEqual([]);
     }
   });
 });
 
 describe("the Calico patch against the provider's diff", () => {
-  const patchOf = (label: string) => kubeResources(runs.get(label)!).find((r) => r.type.endsWith("DaemonSetPatch"))!;
+  let staging: ProgramRun;
+  beforeAll(async () => { staging = await runProgram(pulumiConfigForStack("staging"), { stack: "staging" }); });
+  const patchOf = (run: ProgramRun) => kubeResources(run).find((r) => r.type.endsWith("DaemonSetPatch"))!;
 
   it("lands after calico-node's own env vars (server-side apply appends new list items)", () => {
     // structured-merge-diff v6.4.0 typed/merge.go:168-283: live items the apply does not name stay first.
-    const live = liveAfterUp(patchOf("staging")) as { spec: { template: { spec: { containers: Array<{ env: Array<{ name: string }> }> } } } };
+    const live = liveAfterUp(patchOf(staging)) as { spec: { template: { spec: { containers: Array<{ env: Array<{ name: string }> }> } } } };
     const env = live.spec.template.spec.containers[0].env.map((e) => e.name);
     expect(env.slice(0, 2)).toEqual(["DATASTORE_TYPE", "WAIT_FOR_DATASTORE"]);
     expect(env.at(-1)).toBe("IP_AUTODETECTION_METHOD");
@@ -89,7 +89,7 @@ describe("the Calico patch against the provider's diff", () => {
     // entry is compared with calico-node's first, DATASTORE_TYPE.
     expect(pruneSlice([{ name: "DATASTORE_TYPE", value: "kubernetes" }, { name: "X", value: "1" }], [{ name: "X", value: "1" }]))
       .toEqual([{ name: "DATASTORE_TYPE", value: "kubernetes" }]);
-    const patch = patchOf("staging");
+    const patch = patchOf(staging);
     const inputs = plain(patch.inputs) as JsonMap;
     expect(previewDiff({ oldInputs: inputs, oldLive: liveAfterUp(patch), newInputs: inputs })).toEqual(["spec.template.spec.containers"]);
     expect(patch.options.ignoreChanges).toEqual(["spec"]);
