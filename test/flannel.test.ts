@@ -22,21 +22,40 @@ describe("Flannel as an attachment network", () => {
     expect([install.command, install.args]).toEqual([["cp"], ["-f", "/flannel", "/opt/cni/bin/flannel"]]);
   });
 
+  // Every flanneld runs with the health server and leaves NetworkUnavailable alone.
+  const always = ["--healthz-port=8081", "--set-node-network-unavailable=false"];
+
   it("runs flanneld with the kube subnet manager on the chosen NIC", () => {
-    expect(spec.containers[0].args).toEqual(["--ip-masq", "--kube-subnet-mgr", "--iface=eth1"]);
-    expect(flanneldArgs(flannel({ ifaceRegex: ["^ens4", "^eth1$"], ipMasq: false }))).toEqual(["--kube-subnet-mgr", "--iface-regex=^ens4", "--iface-regex=^eth1$"]);
-    expect(flanneldArgs(flannel({ ifaceCanReach: "10.1.0.1" }))).toEqual(["--ip-masq", "--kube-subnet-mgr", "--iface-can-reach=10.1.0.1"]);
-    expect(flanneldArgs(flannel())).toEqual(["--ip-masq", "--kube-subnet-mgr"]);
+    expect(spec.containers[0].args).toEqual(["--ip-masq", "--kube-subnet-mgr", ...always, "--iface=eth1"]);
+    expect(flanneldArgs(flannel({ ifaceRegex: ["^ens4", "^eth1$"], ipMasq: false }))).toEqual(["--kube-subnet-mgr", ...always, "--iface-regex=^ens4", "--iface-regex=^eth1$"]);
+    expect(flanneldArgs(flannel({ ifaceCanReach: "10.1.0.1" }))).toEqual(["--ip-masq", "--kube-subnet-mgr", ...always, "--iface-can-reach=10.1.0.1"]);
+    expect(flanneldArgs(flannel())).toEqual(["--ip-masq", "--kube-subnet-mgr", ...always]);
+  });
+
+  // flannel-io/flannel v0.28.9: main.go:136 (--healthz-port, 0 disables the server), 552-578
+  // (/healthz always 200; /readyz 200 only once isReady is set, main.go:477-485, after subnet.env is
+  // written), Documentation/kube-flannel.yml:166-182 (port 8081 and the probes' timings).
+  it("probes flanneld as upstream does: liveness on /healthz, readiness on /readyz, on a configurable host port", () => {
+    const daemon = spec.containers[0];
+    expect(daemon.ports).toEqual([{ name: "healthz", containerPort: 8081, protocol: "TCP" }]);
+    expect(daemon.livenessProbe).toEqual({ httpGet: { path: "/healthz", port: "healthz" }, initialDelaySeconds: 10, periodSeconds: 30 });
+    expect(daemon.readinessProbe).toEqual({ httpGet: { path: "/readyz", port: "healthz" }, initialDelaySeconds: 5, periodSeconds: 10 });
+    const moved = flannelObjects(flannel({ healthzPort: 18081 })).daemonSet.spec.template.spec!.containers[0];
+    expect(moved.args).toContain("--healthz-port=18081");
+    expect(moved.ports).toEqual([{ name: "healthz", containerPort: 18081, protocol: "TCP" }]);
+    expect(moved.readinessProbe?.httpGet?.port).toBe("healthz");
+    expect(flannelSchema.safeParse({ healthzPort: 0 }).success).toBe(false);
   });
 
   it("runs with NET_ADMIN and NET_RAW, not privileged, in a privileged Pod Security namespace", () => {
     expect(spec.containers[0].securityContext).toEqual({ privileged: false, capabilities: { add: ["NET_ADMIN", "NET_RAW"] } });
     expect(spec.hostNetwork).toBe(true);
     expect(objects.namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+    // Upstream's rules minus nodes/status patch, used only for NetworkUnavailable (flannel v0.28.9
+    // pkg/subnet/kube/kube.go:655-673), which --set-node-network-unavailable=false turns off.
     expect(objects.clusterRole.rules).toEqual([
       { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
       { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
-      { apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] },
     ]);
   });
 

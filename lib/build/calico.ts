@@ -43,6 +43,17 @@ export function autodetectionOperatorValue(method: AutodetectionMethod): Record<
   throw new Error("autodetection method has no field set");
 }
 
+/**
+ * Calico's installer copies every binary of its image into /opt/cni/bin at each calico-node start,
+ * its own `flannel` build among them, unless the name is in SKIP_CNI_BINARIES (calico v3.32.1
+ * cni-plugin/pkg/install/install.go:51-53, 200-202; a comma list, read with envconfig). Skipped, the
+ * flannel-cni-plugin our flannel DaemonSet pins stays the one that runs.
+ */
+export const calicoSkippedCniBinaries = ["flannel"];
+
+/** Name of the init container that runs Calico's installer (calico v3.32.1 manifests/calico.yaml:7501). */
+const calicoInstallCniContainer = "install-cni";
+
 /** The partial calico-node DaemonSet that carries only our env vars (manifest installs). */
 export function calicoDaemonSetPatch(config: CalicoConfig): KubeObject {
   const env = [
@@ -56,7 +67,14 @@ export function calicoDaemonSetPatch(config: CalicoConfig): KubeObject {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
     metadata: { name: config.daemonSetName, namespace: config.namespace, annotations: patchAnnotations },
-    spec: { template: { spec: { containers: [{ name: config.containerName, env }] } } },
+    spec: {
+      template: {
+        spec: {
+          initContainers: [{ name: calicoInstallCniContainer, env: [{ name: "SKIP_CNI_BINARIES", value: calicoSkippedCniBinaries.join(",") }] }],
+          containers: [{ name: config.containerName, env }],
+        },
+      },
+    },
   };
 }
 

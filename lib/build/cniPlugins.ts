@@ -1,0 +1,61 @@
+/**
+ * The optional installer of the reference CNI plugins: a DaemonSet whose init container copies the
+ * chosen plugins into the node's /opt/cni/bin, then a pause container that keeps the pod (and so the
+ * copy) in place; a new image or plugin list rolls the pods and copies again. No RBAC: it never
+ * talks to the API server.
+ */
+import type { CniPluginsConfig } from "../config";
+import { commonLabels, nodeDaemonSet, resourceRequirements, type NodeDaemonSet } from "./objects";
+
+const labels = { ...commonLabels("cni-plugins"), app: "multinet-cni-plugins" };
+const hostBinDir = "/host/opt/cni/bin";
+
+/**
+ * The init container's script. Each plugin is copied under a temporary name in the target directory
+ * and renamed over the old one: rename(2) within a directory is atomic, so a CNI call that runs
+ * meanwhile executes the old binary or the new one, never a half-written file. Plugin names are
+ * validated (a closed list), so they need no quoting.
+ */
+export function installScript(plugins: readonly string[]): string {
+  return [
+    "set -eu",
+    `for plugin in ${plugins.join(" ")}; do`,
+    `  tmp="${hostBinDir}/.$plugin.multinet-tmp"`,
+    `  cp "/opt/cni/bin/$plugin" "$tmp"`,
+    `  chmod 0755 "$tmp"`,
+    `  mv -f "$tmp" "${hostBinDir}/$plugin"`,
+    `  echo "installed $plugin"`,
+    "done",
+  ].join("\n");
+}
+
+export function cniPluginsDaemonSet(config: CniPluginsConfig): NodeDaemonSet {
+  const script = installScript(config.plugins);
+  return nodeDaemonSet({
+    name: "multinet-cni-plugins",
+    namespace: config.namespace,
+    labels,
+    selector: { app: labels.app },
+    scheduling: config,
+    // The pod runs only the copy: a changed list or image must start it again.
+    configText: `${config.image}\n${script}`,
+    podSpec: {
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 5,
+      initContainers: [{
+        name: "install-cni-plugins",
+        image: config.image,
+        command: ["/bin/sh", "-c", script],
+        resources: resourceRequirements(config.resources),
+        volumeMounts: [{ name: "cni-bin", mountPath: hostBinDir }],
+      }],
+      containers: [{
+        name: "pause",
+        image: config.pauseImage,
+        resources: { requests: { cpu: "1m", memory: "8Mi" }, limits: { memory: "16Mi" } },
+        securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 65535 },
+      }],
+      volumes: [{ name: "cni-bin", hostPath: { path: "/opt/cni/bin", type: "DirectoryOrCreate" } }],
+    },
+  });
+}
