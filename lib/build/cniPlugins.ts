@@ -8,22 +8,24 @@ import type { CniPluginsConfig } from "../config";
 import { commonLabels, nodeDaemonSet, resourceRequirements, type NodeDaemonSet } from "./objects";
 
 const labels = { ...commonLabels("cni-plugins"), app: "multinet-cni-plugins" };
+/** Where the image keeps the plugins, and where the node's /opt/cni/bin is mounted. */
+const imageBinDir = "/opt/cni/bin";
 const hostBinDir = "/host/opt/cni/bin";
 
 /**
  * The init container's script. Each plugin is copied under a temporary name in the target directory
  * and renamed over the old one: rename(2) within a directory is atomic, so a CNI call that runs
- * meanwhile executes the old binary or the new one, never a half-written file. Plugin names are
- * validated (a closed list), so they need no quoting.
+ * meanwhile executes the old binary or the new one, never a half-written file. Only the listed
+ * plugins are touched. Names and directories are validated or fixed, so they need no quoting.
  */
-export function installScript(plugins: readonly string[]): string {
+export function installScript(plugins: readonly string[], from = imageBinDir, to = hostBinDir): string {
   return [
     "set -eu",
     `for plugin in ${plugins.join(" ")}; do`,
-    `  tmp="${hostBinDir}/.$plugin.multinet-tmp"`,
-    `  cp "/opt/cni/bin/$plugin" "$tmp"`,
+    `  tmp="${to}/.$plugin.multinet-tmp"`,
+    `  cp "${from}/$plugin" "$tmp"`,
     `  chmod 0755 "$tmp"`,
-    `  mv -f "$tmp" "${hostBinDir}/$plugin"`,
+    `  mv -f "$tmp" "${to}/$plugin"`,
     `  echo "installed $plugin"`,
     "done",
   ].join("\n");
