@@ -4,7 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cniPluginsDaemonSet, installScript } from "../lib/build/cniPlugins";
-import { cniPluginsNeverInstalled, cniPluginsSchema, validateConfig } from "../lib/config";
+import { cniConfigFor } from "../lib/build/networks";
+import { cniPluginsInImage, cniPluginsNeverInstalled, cniPluginsSchema, multinetValues, validateConfig } from "../lib/config";
+import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
+
+/** Every `type` in a CNI config: the plugins (and IPAM plugins) a runtime looks up in /opt/cni/bin. */
+function pluginTypes(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(pluginTypes);
+  if (!value || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, inner]) => (key === "type" && typeof inner === "string" ? [inner] : pluginTypes(inner)));
+}
 
 const parse = (values: Record<string, unknown> = {}) => cniPluginsSchema.parse(values);
 
@@ -28,6 +37,22 @@ describe("the CNI plugins installer", () => {
     const errors = result.ok ? [] : result.errors;
     expect(errors).toContainEqual(expect.stringMatching(/^multinet:cniPlugins\.plugins\[1\]: "portmap" is installed by Calico or by the flannel DaemonSet, never by this installer; allowed: .*bridge/));
     expect(errors).toContainEqual(expect.stringMatching(/^multinet:cniPlugins\.plugins\[2\]: "whereabouts" is not a plugin of the installer image; allowed: /));
+  });
+
+  // The flannel plugin delegates to bridge when its delegate names no type (flannel-io/cni-plugin
+  // v1.9.1-flannel1 flannel_linux.go:87-89; the -flannel3 build we pin is a rebuild of that line).
+  it("covers every plugin the stacks' NADs need, together with what Calico and the flannel DaemonSet install", () => {
+    const provided = new Set<string>([...parse().plugins, ...cniPluginsNeverInstalled]);
+    for (const stack of stackNames()) {
+      const result = validateConfig(multinetValues(pulumiConfigForStack(stack)));
+      if (!result.ok) throw new Error(result.errors.join("\n"));
+      for (const network of result.config.networks) {
+        const needed = pluginTypes(cniConfigFor(network));
+        if (needed.includes("flannel")) needed.push("bridge");
+        for (const plugin of needed) expect(provided.has(plugin), `${stack}: ${network.name} needs ${plugin}`).toBe(true);
+      }
+    }
+    expect([...provided].filter((p) => !["calico", "calico-ipam"].includes(p)).every((p) => (cniPluginsInImage as readonly string[]).includes(p))).toBe(true);
   });
 
   it("copies in an init container, then only keeps the pod: pinned images, bounded resources, no API access", () => {
