@@ -40,7 +40,7 @@ describe("the CNI plugins installer", () => {
   });
 
   // The flannel plugin delegates to bridge when its delegate names no type (flannel-io/cni-plugin
-  // v1.9.1-flannel1 flannel_linux.go:87-89; the -flannel3 build we pin is a rebuild of that line).
+  // v1.9.1-flannel1 flannel_linux.go:87-89, the newest tag read; we pin v1.9.1-flannel3).
   it("covers every plugin the stacks' NADs need, together with what Calico and the flannel DaemonSet install", () => {
     const provided = new Set<string>([...parse().plugins, ...cniPluginsNeverInstalled]);
     for (const stack of stackNames()) {
