@@ -50,6 +50,12 @@ describe("Calico autodetection", () => {
     expect(spec.initContainers).toEqual([{ name: "install-cni", env: [{ name: "SKIP_CNI_BINARIES", value: "flannel" }] }]);
     const operator = calicoPatch(calicoSchema.parse({ mode: "operator", ipv4Autodetection: { interface: "eth0" } }))!;
     expect(JSON.stringify(operator)).not.toContain("SKIP_CNI_BINARIES");
+    const more = calicoPatch(calicoSchema.parse({ ipv4Autodetection: { interface: "eth0" }, skipCniBinaries: ["flannel", "portmap"] }))!;
+    expect(JSON.stringify(more)).toContain('{"name":"SKIP_CNI_BINARIES","value":"flannel,portmap"}');
+    const none = calicoPatch(calicoSchema.parse({ ipv4Autodetection: { interface: "eth0" }, skipCniBinaries: [] }))!;
+    expect(JSON.stringify(none)).not.toContain("initContainers");
+    // envconfig splits the value on commas, so a name must not carry one.
+    expect(calicoSchema.safeParse({ ipv4Autodetection: { interface: "eth0" }, skipCniBinaries: ["flannel,bridge"] }).success).toBe(false);
   });
 
   it("follows a DaemonSet in calico-system", () => {

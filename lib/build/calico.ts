@@ -43,16 +43,19 @@ export function autodetectionOperatorValue(method: AutodetectionMethod): Record<
   throw new Error("autodetection method has no field set");
 }
 
+/** Name of the init container that runs Calico's installer (calico v3.32.1 manifests/calico.yaml:7501). */
+export const calicoInstallCniContainer = "install-cni";
+
 /**
  * Calico's installer copies every binary of its image into /opt/cni/bin at each calico-node start,
  * its own `flannel` build among them, unless the name is in SKIP_CNI_BINARIES (calico v3.32.1
  * cni-plugin/pkg/install/install.go:51-53, 200-202; a comma list, read with envconfig). Skipped, the
  * flannel-cni-plugin our flannel DaemonSet pins stays the one that runs.
  */
-export const calicoSkippedCniBinaries = ["flannel"];
-
-/** Name of the init container that runs Calico's installer (calico v3.32.1 manifests/calico.yaml:7501). */
-const calicoInstallCniContainer = "install-cni";
+function installCniPatch(config: CalicoConfig): { initContainers?: Array<{ name: string; env: Array<{ name: string; value: string }> }> } {
+  if (!config.skipCniBinaries.length) return {};
+  return { initContainers: [{ name: calicoInstallCniContainer, env: [{ name: "SKIP_CNI_BINARIES", value: config.skipCniBinaries.join(",") }] }] };
+}
 
 /** The partial calico-node DaemonSet that carries only our env vars (manifest installs). */
 export function calicoDaemonSetPatch(config: CalicoConfig): KubeObject {
@@ -70,7 +73,7 @@ export function calicoDaemonSetPatch(config: CalicoConfig): KubeObject {
     spec: {
       template: {
         spec: {
-          initContainers: [{ name: calicoInstallCniContainer, env: [{ name: "SKIP_CNI_BINARIES", value: calicoSkippedCniBinaries.join(",") }] }],
+          ...installCniPatch(config),
           containers: [{ name: config.containerName, env }],
         },
       },
