@@ -61,3 +61,20 @@ export function podWarningMessages(events: readonly PodEvent[], uid: string | un
     .sort((a, b) => lastSeen(a) - lastSeen(b))
     .map(warningLine);
 }
+
+/** What to do about a plugin missing on a node: name it, the node, and the two ways to install it. */
+export function missingPluginAdvice(missing: MissingCniPlugin, node: string | undefined): string {
+  const network = missing.network ? ` (network ${missing.network})` : "";
+  const where = node ? `node ${node}` : "the pod's node";
+  return `the CNI plugin "${missing.plugin}"${network} is missing from ${missing.paths} on ${where}; install it: set multinet:cniPlugins.enabled: true (it copies the reference plugins to every node), or install containernetworking/plugins into /opt/cni/bin on ${where}`;
+}
+
+/**
+ * How a pod's warnings end the line that says why it does not run: the advice for a missing CNI
+ * plugin when one is named (the latest), else the last warning; empty without warnings.
+ */
+export function warningSummary(warnings: readonly string[], node: string | undefined): string {
+  const missing = warnings.map(missingCniPlugin).filter((m) => m !== undefined).at(-1);
+  if (missing) return `; ${missingPluginAdvice(missing, node)}`;
+  return warnings.length ? `; last warning: ${warnings[warnings.length - 1]}` : "";
+}

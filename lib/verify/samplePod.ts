@@ -8,26 +8,15 @@ import type { IPod } from "kubernetes-models/v1/Pod";
 import { networkStatusAnnotation, type StackConfig } from "../config";
 import { parseProcNetRoute, type ProcRoute } from "../net/procnet";
 import { attachmentEntry, expectedAttachments, parseNetworkStatus } from "./attachments";
-import { missingCniPlugin, type MissingCniPlugin } from "./events";
+import { warningSummary } from "./events";
 import { fail, pass, skip, type Finding } from "./findings";
 import { defaultRoute, describeRoute, networkRoutedVia } from "./routes";
 import { verifyTargets, type SamplePodState } from "./snapshot";
 
-/** What to do about a plugin missing on a node: name it, the node, and the two ways to install it. */
-export function missingPluginAdvice(missing: MissingCniPlugin, node: string | undefined): string {
-  const network = missing.network ? ` (network ${missing.network})` : "";
-  const where = node ? `node ${node}` : "the pod's node";
-  return `the CNI plugin "${missing.plugin}"${network} is missing from ${missing.paths} on ${where}; install it: set multinet:cniPlugins.enabled: true (it copies the reference plugins to every node), or install containernetworking/plugins into /opt/cni/bin on ${where}`;
-}
-
 function podProblem(pod: IPod, warnings: readonly string[]): string {
   const phase = pod.status?.phase ?? "Unknown";
   const waiting = (pod.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).filter(Boolean);
-  const missing = warnings.map(missingCniPlugin).filter((m) => m !== undefined).at(-1);
-  const last = missing
-    ? `; ${missingPluginAdvice(missing, pod.spec?.nodeName)}`
-    : warnings.length ? `; last warning: ${warnings[warnings.length - 1]}` : "";
-  return `${phase}${waiting.length ? ` (${waiting.join(", ")})` : ""}${last}`;
+  return `${phase}${waiting.length ? ` (${waiting.join(", ")})` : ""}${warningSummary(warnings, pod.spec?.nodeName)}`;
 }
 
 export interface SamplePodJudgement {
