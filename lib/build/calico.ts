@@ -43,12 +43,12 @@ export function autodetectionOperatorValue(method: AutodetectionMethod): Record<
   throw new Error("autodetection method has no field set");
 }
 
-/** Name of the init container that runs Calico's installer (calico v3.32.1 manifests/calico.yaml:7501). */
+/** Name of the init container that runs Calico's installer (calico at versions.calico, manifests/calico.yaml:7501). */
 export const calicoInstallCniContainer = "install-cni";
 
 /**
  * Calico's installer copies every binary of its image into /opt/cni/bin at each calico-node start,
- * its own `flannel` build among them, unless the name is in SKIP_CNI_BINARIES (calico v3.32.1
+ * its own `flannel` build among them, unless the name is in SKIP_CNI_BINARIES (calico at versions.calico,
  * cni-plugin/pkg/install/install.go:51-53, 200-202; a comma list, read with envconfig). Skipped, the
  * flannel-cni-plugin our flannel DaemonSet pins stays the one that runs.
  */

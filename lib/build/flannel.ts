@@ -64,7 +64,7 @@ export function netConfIsSecret(config: FlannelConfig): boolean {
 /**
  * flanneld's flags: subnet manager, masquerading, health port and the NIC it runs on.
  * `--set-node-network-unavailable=false`: flanneld otherwise patches the node's NetworkUnavailable
- * condition to False once its lease is complete (flannel v0.28.9 main.go:141 defaults it to true,
+ * condition to False once its lease is complete (flannel at versions.flannel: main.go:141 defaults it to true,
  * pkg/subnet/kube/kube.go:655-673 patches it); that condition belongs to the primary CNI, Calico.
  */
 export function flanneldArgs(config: FlannelConfig): string[] {
@@ -82,7 +82,7 @@ export function flanneldArgs(config: FlannelConfig): string[] {
 const healthzPortName = "healthz";
 
 /**
- * Upstream's probes (flannel v0.28.9 Documentation/kube-flannel.yml:171-182). /readyz answers 200
+ * Upstream's probes (flannel at versions.flannel, Documentation/kube-flannel.yml:171-182). /readyz answers 200
  * only after flanneld wrote subnet.env and set up its traffic rules (main.go:477-485, 565-578), so
  * a node's pod is ready exactly when a flannel NAD can work there, and a rollout with a bad
  * net-conf stops at the first node; /healthz answers while the process serves, so a wedged
@@ -115,7 +115,7 @@ export function flannelObjects(config: FlannelConfig): FlannelObjects {
       metadata: { name: namespace, labels: { ...commonLabels("flannel"), "pod-security.kubernetes.io/enforce": "privileged" } },
     },
     // Upstream's rules without `nodes/status` patch: its only use is the NetworkUnavailable
-    // condition (flannel v0.28.9 pkg/subnet/kube/kube.go:673), which we turn off.
+    // condition (flannel at versions.flannel, pkg/subnet/kube/kube.go:673), which we turn off.
     ...serviceAccountRbac(name, namespace, labels, [
       { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
       { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },

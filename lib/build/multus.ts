@@ -77,7 +77,7 @@ export function multusDaemonConfig(config: MultusConfig): Record<string, unknown
     // Pin the delegate: "auto" alone takes the alphabetically first file, which races at boot.
     multusMasterCNI: config.primaryCniConfig,
     // Not the primary config itself: the daemon's watcher would then ignore Calico rewriting it
-    // (multus-cni v4.3.0 pkg/server/config/manager.go:274-284; the schema explains).
+    // (multus-cni at versions.multus, pkg/server/config/manager.go:274-284; the schema explains).
     readinessindicatorfile: `${hostCniConfDir}/${config.readinessIndicatorFile}`,
     socketDir: "/host/run/multus/",
     connectionLimit: config.connectionLimit,
@@ -156,12 +156,12 @@ function thickDaemonContainer(config: MultusConfig): IContainer {
 }
 
 /**
- * The thin entrypoint pins its delegate with --multus-master-cni-file-name (honoured since v4.1.0:
- * cmd/thin_entrypoint/main.go:318-319 there, 320-321 at v4.3.0; v4.0.x parsed it but took the first
- * file by name). Its generated config is read by the multus binary on the host, so the readiness file
+ * The thin entrypoint pins its delegate with --multus-master-cni-file-name (honoured since 4.1.0,
+ * cmd/thin_entrypoint/main.go:318-319 there, 320-321 at versions.multus; 4.0.x parsed it but took
+ * the first file by name). Its generated config is read by the multus binary on the host, so the readiness file
  * is a host path. --cleanup-config-on-exit keeps the entrypoint watching: every second it compares
  * the primary config's hash and rewrites 00-multus.conf (and the service-account token) when they
- * change (v4.3.0 main.go:351, 629-660), and removes 00-multus.conf when the pod goes.
+ * change (main.go:351, 629-660 at versions.multus), and removes 00-multus.conf when the pod goes.
  * No --cni-version: the entrypoint gives up silently when it differs from the primary config's.
  */
 function thinContainer(config: MultusConfig): IContainer {

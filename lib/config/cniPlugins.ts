@@ -16,7 +16,7 @@ export const cniPluginsInImage = [
 
 /**
  * Binaries the installer never writes. Calico's installer copies its own builds of these at every
- * calico-node start (calico v3.32.1 cni-plugin/Makefile:148 and 198: host-local, portmap, loopback,
+ * calico-node start (calico at versions.calico, cni-plugin/Makefile:148 and 198: host-local, portmap, loopback,
  * tuning, its `flannel`; plus calico and calico-ipam), so replacing them would change what Calico's
  * pods run until the next restart puts Calico's back. `flannel` is the flannel DaemonSet's own.
  */

@@ -50,7 +50,7 @@ export const flannelSchema = strict({
   ifaceRegex: z.array(regex).min(1).optional().meta({ description: "list of regular expressions picking the NIC (`--iface-regex`)" }),
   ifaceCanReach: ipAddress.optional().meta({ description: "an address whose route picks the NIC (`--iface-can-reach`); at most one of `iface`, `ifaceRegex`, `ifaceCanReach`" }),
   ipMasq: z.boolean().default(true).meta({ description: "masquerade traffic leaving the Flannel network (`--ip-masq`)" }),
-  // flannel-io/flannel v0.28.9 Documentation/kube-flannel.yml:166 serves /healthz and /readyz on 8081.
+  // flannel-io/flannel at versions.flannel, Documentation/kube-flannel.yml:166, serves /healthz and /readyz on 8081.
   healthzPort: port.default(8081).meta({
     description: "TCP port of flanneld's `/healthz` and `/readyz` (`--healthz-port`), which the liveness and readiness probes call; flanneld runs on the host network, so no other process on the node may listen on it (kubelet uses 10248 and 10250, kube-proxy 10249 and 10256, calico-node 9099)",
   }),

@@ -21,11 +21,11 @@ export const multusSchema = strict({
   readinessIndicatorFile: fileName.default("calico-kubeconfig").meta({
     description: "file in `/etc/cni/net.d` whose existence means the primary network is installed on the node: Multus serves no pod before it exists, and the thick daemon restarts when it is removed. Calico's installer writes `calico-kubeconfig` just before its conflist. Must differ from `primaryCniConfig` in thick mode: the daemon then ignores in-place rewrites of that file and never regenerates its config when Calico changes it",
   }),
-  // Upstream has no default (multus-cni v4.3.0 cmd/multus-daemon/main.go:193-199: unset is no limit,
+  // Upstream has no default (multus-cni at versions.multus, cmd/multus-daemon/main.go:193-199: unset is no limit,
   // 0 or less an error, else netutil.LimitListener). The OOM loop is multus-cni#1346; 5 is the limit
   // its reporters ran in production with the patch that became PR #1510 (#1356).
   connectionLimit: z.number().int().min(1).max(1000).default(5).meta({
-    description: "thick mode: at most this many CNI requests the daemon serves at once (`connectionLimit` of its daemon config, Multus ≥ v4.3.0); others wait. Bounds the daemon's memory under pod-creation bursts (e.g. after a node reboot), which otherwise OOM-loop it",
+    description: "thick mode: at most this many CNI requests the daemon serves at once (`connectionLimit` of its daemon config, Multus 4.3 or newer); others wait. Bounds the daemon's memory under pod-creation bursts (e.g. after a node reboot), which otherwise OOM-loop it",
   }),
   cniVersion: cniVersion.default("0.3.1").meta({ description: "CNI version Multus uses with its delegates; keep it equal to the NADs' to avoid mismatches" }),
   logLevel: z.enum(["debug", "verbose", "error", "panic"]).default("verbose").meta({ description: "`debug`, `verbose`, `error` or `panic`" }),
@@ -36,7 +36,7 @@ export const multusSchema = strict({
     { operator: "Exists", effect: "NoExecute" },
   ]),
 }).superRefine((multus, ctx) => {
-  // multus-cni v4.3.0 pkg/server/config/manager.go:274-284: an event on the readiness indicator
+  // multus-cni at versions.multus, pkg/server/config/manager.go:274-284: an event on the readiness indicator
   // counts only when it is a Remove or Rename, and that test comes first, so when the indicator is
   // the primary config, Calico's in-place rewrite (os.WriteFile) never regenerates 00-multus.conf.
   if (multus.mode === "thick" && multus.readinessIndicatorFile === multus.primaryCniConfig) {
