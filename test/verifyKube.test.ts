@@ -124,9 +124,9 @@ describe.concurrent("the peer pod", () => {
       message: 'plugin type="multus-shim" failed (add): [default/multinet-sample-peer/peer-uid-3:flannel]: error adding container to network "flannel": failed to find plugin "bridge" in path [/opt/cni/bin]',
     }] });
     const k = kube({ readNamespacedPod: () => (reads.shift() ?? never)(), createNamespacedPod: () => Promise.resolve(created), listNamespacedEvent });
-    expect((await startPeer(k, peer(), Date.now() + 5000)).error).toBe(
-      'the peer pod default/multinet-sample-peer is Failed; the CNI plugin "bridge" (network flannel) is missing from /opt/cni/bin on node worker-1; install it: set multinet:cniPlugins.enabled: true (it copies the reference plugins to every node), or install containernetworking/plugins into /opt/cni/bin on node worker-1',
-    );
+    expect(await startPeer(k, peer(), Date.now() + 5000)).toMatchObject({
+      error: 'the peer pod default/multinet-sample-peer is Failed; the CNI plugin "bridge" (network flannel) is missing from /opt/cni/bin on node worker-1; install it: set multinet:cniPlugins.enabled: true (it copies the reference plugins to every node), or install containernetworking/plugins into /opt/cni/bin on node worker-1',
+    });
   });
 
   it("keeps waiting for the peer through a transient read failure", async () => {
