@@ -51,11 +51,13 @@ describe("Flannel as an attachment network", () => {
     expect(spec.containers[0].securityContext).toEqual({ privileged: false, capabilities: { add: ["NET_ADMIN", "NET_RAW"] } });
     expect(spec.hostNetwork).toBe(true);
     expect(objects.namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("privileged");
-    // Upstream's rules minus nodes/status patch, used only for NetworkUnavailable (flannel v0.28.9
-    // pkg/subnet/kube/kube.go:655-673), which --set-node-network-unavailable=false turns off.
+    // Upstream's rules (flannel v0.28.9 Documentation/kube-flannel.yml:17-36). nodes/status patch is
+    // needed even with --set-node-network-unavailable=false: the lease annotations are patched
+    // through the status subresource (pkg/subnet/kube/kube.go:482), not only the condition (:673).
     expect(objects.clusterRole.rules).toEqual([
       { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
       { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] },
     ]);
   });
 

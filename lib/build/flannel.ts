@@ -114,11 +114,13 @@ export function flannelObjects(config: FlannelConfig): FlannelObjects {
       // flanneld needs NET_ADMIN and host networking, which only the privileged Pod Security level allows.
       metadata: { name: namespace, labels: { ...commonLabels("flannel"), "pod-security.kubernetes.io/enforce": "privileged" } },
     },
-    // Upstream's rules without `nodes/status` patch: its only use is the NetworkUnavailable
-    // condition (flannel at versions.flannel, pkg/subnet/kube/kube.go:673), which we turn off.
+    // Upstream's rules. `nodes/status` patch stays although the NetworkUnavailable condition is off:
+    // flanneld writes its lease annotations through the status subresource too (flannel at
+    // versions.flannel, pkg/subnet/kube/kube.go:482).
     ...serviceAccountRbac(name, namespace, labels, [
       { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
       { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["nodes/status"], verbs: ["patch"] },
     ]),
     netConf: secret
       ? { apiVersion: "v1", kind: "Secret", metadata: netConfMeta, type: "Opaque", stringData: { [netConfKey]: netConfJson } }
