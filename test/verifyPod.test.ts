@@ -26,7 +26,7 @@ describe("the sample pod", () => {
     expect(failed(findings)).toEqual(["pod/running"]);
   });
 
-  // The wording is libcni's (containernetworking/cni v1.3.0 pkg/invoke/find.go:49, vendored by
+  // The wording is libcni's (containernetworking/cni v1.3.0 pkg/invoke/find.go:47, vendored by
   // multus-cni v4.3.0) behind Multus's delegate prefix (pkg/multus/multus.go:853); the data-plane
   // suite checks the same wording from a real plugin that delegates to a missing one.
   it("names a CNI plugin missing on the pod's node, the node and the fix", () => {

@@ -29,7 +29,7 @@ export interface MissingCniPlugin {
   network?: string;
 }
 
-// libcni's wording (containernetworking/cni v1.3.0 pkg/invoke/find.go:49, vendored by multus-cni
+// libcni's wording (containernetworking/cni v1.3.0 pkg/invoke/find.go:47, vendored by multus-cni
 // at versions.multus): `failed to find plugin "macvlan" in path [/opt/cni/bin]`; Multus prefixes the delegate
 // (pkg/multus/multus.go:853): `error adding container to network "storage": …`.
 const missingPluginPattern = /(?:error adding container to network "([^"]*)": )?failed to find plugin "([^"]+)" in path \[([^\]]*)\]/;
