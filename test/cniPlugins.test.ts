@@ -61,6 +61,9 @@ describe("the CNI plugins installer", () => {
     expect(install.image).toBe("docker.io/rancher/hardened-cni-plugins:v1.9.1-build20260819");
     expect(install.command).toEqual(["/bin/sh", "-c", installScript(parse().plugins)]);
     expect(install.volumeMounts).toEqual([{ name: "cni-bin", mountPath: "/host/opt/cni/bin" }]);
+    // As Calico's install-cni (calico v3.32.1 manifests/calico.yaml:7540); the pause container is not.
+    expect(install.securityContext).toEqual({ privileged: true });
+    expect(spec.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 65535 });
     expect(spec.volumes).toEqual([{ name: "cni-bin", hostPath: { path: "/opt/cni/bin", type: "DirectoryOrCreate" } }]);
     expect(spec.containers.map((c) => c.image)).toEqual(["registry.k8s.io/pause:3.10.1"]);
     for (const container of [install, ...spec.containers]) {

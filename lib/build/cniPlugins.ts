@@ -48,6 +48,10 @@ export function cniPluginsDaemonSet(config: CniPluginsConfig): NodeDaemonSet {
         name: "install-cni-plugins",
         image: config.image,
         command: ["/bin/sh", "-c", script],
+        // Writing the host's /opt/cni/bin needs it where SELinux labels that directory for the host
+        // only; Calico's own installer runs privileged for the same copy (calico at versions.calico,
+        // manifests/calico.yaml:7540).
+        securityContext: { privileged: true },
         resources: resourceRequirements(config.resources),
         volumeMounts: [{ name: "cni-bin", mountPath: hostBinDir }],
       }],

@@ -158,10 +158,11 @@ function thickDaemonContainer(config: MultusConfig): IContainer {
 /**
  * The thin entrypoint pins its delegate with --multus-master-cni-file-name (honoured since 4.1.0,
  * cmd/thin_entrypoint/main.go:318-319 there, 320-321 at versions.multus; 4.0.x parsed it but took
- * the first file by name). Its generated config is read by the multus binary on the host, so the readiness file
- * is a host path. --cleanup-config-on-exit keeps the entrypoint watching: every second it compares
- * the primary config's hash and rewrites 00-multus.conf (and the service-account token) when they
- * change (main.go:351, 629-660 at versions.multus), and removes 00-multus.conf when the pod goes.
+ * the first file by name). Its generated config is read by the multus binary on the host, so the
+ * readiness file is a host path. --cleanup-config-on-exit keeps the entrypoint watching: every
+ * second it compares the primary config's hash and rewrites 00-multus.conf (and the
+ * service-account token) when they change (main.go:351, 629-660 at versions.multus), and removes
+ * 00-multus.conf when the pod goes.
  * No --cni-version: the entrypoint gives up silently when it differs from the primary config's.
  */
 function thinContainer(config: MultusConfig): IContainer {
