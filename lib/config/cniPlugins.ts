@@ -5,9 +5,11 @@ import { dnsLabel, image, strict } from "./values";
 import { versions } from "./versions";
 
 /**
- * The binaries in the installer image (versions.cniPluginsImage): containernetworking/plugins
- * v1.9.1's plugins/{main,ipam,meta} (build_linux.sh builds every directory there), plus the
- * `flannel` and `bond` plugins Rancher adds (rancher/image-build-cni-plugins Dockerfile).
+ * The binaries in the installer image (versions.cniPluginsImage), per its source
+ * rancher/image-build-cni-plugins at the same tag, Dockerfile:19-20, 48, 67, 90: every directory of
+ * containernetworking/plugins' plugins/{main,ipam,meta} (its build_linux.sh builds them all), plus
+ * `flannel` (flannel-io/cni-plugin) and `bond` (k8snetworkplumbingwg/bond-cni). Dockerfile:113 adds
+ * busybox's sh, cp, chmod and mv, which the install script uses.
  */
 export const cniPluginsInImage = [
   "bandwidth", "bond", "bridge", "dhcp", "dummy", "firewall", "flannel", "host-device", "host-local", "ipvlan",

@@ -16,7 +16,9 @@ export const versions = {
   calico: "v3.32.1",
   /**
    * The optional CNI plugins installer: Rancher's build of the reference plugins
-   * (containernetworking/plugins v1.9.1), the tag rancher/rke2 pins in scripts/build-images.
+   * (containernetworking/plugins v1.9.1; source rancher/image-build-cni-plugins, same tag), the tag
+   * rancher/rke2 pins for Multus in scripts/build-images. Keep lib/config/cniPlugins.ts's list of
+   * the image's binaries in step with it.
    */
   cniPluginsImage: "docker.io/rancher/hardened-cni-plugins:v1.9.1-build20260819",
   /** The installer's running container once the plugins are copied (kind's node image ships it too). */
