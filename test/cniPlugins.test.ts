@@ -25,6 +25,8 @@ describe("the CNI plugins installer", () => {
     expect(parse().enabled).toBe(false);
   });
 
+  // The image's binaries: rancher/image-build-cni-plugins v1.9.1-build20260819 Dockerfile:19-20, 48,
+  // 67, 90 (containernetworking/plugins v1.9.1 plugins/{main,ipam,meta}, flannel, bond).
   // Calico's installer copies calico, calico-ipam, flannel (its fork), host-local, loopback, portmap
   // and tuning at every calico-node start (calico v3.32.1 cni-plugin/Makefile:148, 198;
   // cni-plugin/pkg/install/install.go:186-207). Replacing them would change Calico's own pods.
