@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flannelSchema } from "../lib/config";
+import { flannelSchema, validateConfig } from "../lib/config";
 import { flanneldArgs, flannelNetConf, flannelObjects } from "../lib/build/flannel";
 
 const flannel = (values: Record<string, unknown> = {}) => flannelSchema.parse(values);
@@ -45,6 +45,11 @@ describe("Flannel as an attachment network", () => {
     expect(moved.ports).toEqual([{ name: "healthz", containerPort: 18081, protocol: "TCP" }]);
     expect(moved.readinessProbe?.httpGet?.port).toBe("healthz");
     expect(flannelSchema.safeParse({ healthzPort: 0 }).success).toBe(false);
+    // On the host network: not a port the kubelet, kube-proxy (kubernetes pkg/cluster/ports/ports.go)
+    // or calico-node's Felix (calico felix/config/config_params.go:409, HealthPort 9099) listens on.
+    const taken = validateConfig({ flannel: { healthzPort: 10250 } });
+    expect(taken.ok ? [] : taken.errors).toContainEqual(expect.stringMatching(/^multinet:flannel\.healthzPort: 10250 is the kubelet port on every node; allowed: a port no other agent on the host network uses, not 10248, /));
+    expect(flannelSchema.safeParse({ healthzPort: 9099 }).success).toBe(false);
   });
 
   it("runs with NET_ADMIN and NET_RAW, not privileged, in a privileged Pod Security namespace", () => {
