@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { formatConfigErrors, networkProblems, networkSchema } from "../lib/config";
 import { logicalName } from "../lib/build/objects";
 import { networkAttachmentDefinition } from "../lib/build/networks";
-import { childOptions, componentArgs, kubeArgs } from "./args";
+import { childOptions, componentArgs, kubeArgs, ownedByStack } from "./args";
 
 /**
  * One network (an entry of `multinet:networks`): `name`, `type` and the type's options. Meanings and
@@ -27,7 +27,7 @@ export class NetworkAttachment extends pulumi.ComponentResource {
     // The rules across one network's keys (families, host-device's selector…), as for a stack entry.
     const problems = networkProblems(network, 0);
     if (problems.length) throw new pulumi.ResourceError(formatConfigErrors(problems), this);
-    const nad = networkAttachmentDefinition(network);
+    const { nad } = ownedByStack({ nad: networkAttachmentDefinition(network) });
 
     this.definition = new k8s.apiextensions.CustomResource(logicalName(nad), kubeArgs(nad), childOptions(this, opts)());
     this.reference = logicalName(nad);

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CniPlugins } from "../components/cniPlugins";
 import { FlannelAttachment } from "../components/flannelAttachment";
 import { Multus } from "../components/multus";
 import { NetworkAttachment } from "../components/networkAttachment";
@@ -15,6 +16,7 @@ describe("components used on their own", () => {
   it("fill defaults from the same schema as the stack", () => {
     expect(new Multus("multus-defaults").image).toMatch(/-thick$/);
     expect(new FlannelAttachment("flannel-defaults").network).toBe("10.244.0.0/16");
+    expect(new CniPlugins("cni-plugins-defaults").daemonSet).toBeDefined();
   });
 
   it("reject bad arguments with a ResourceError naming each key", () => {
@@ -27,5 +29,7 @@ describe("components used on their own", () => {
     // Rules across one network's keys run too, not only the schema's.
     expect(() => new NetworkAttachment("nad-bad-3", { name: "x", type: "host-device", device: "eth2", hwaddr: "02:00:00:00:00:01" }))
       .toThrowError(/multinet:networks\[0\]: sets device, hwaddr; allowed: exactly one/);
+    expect(() => new CniPlugins("cni-plugins-bad", { plugins: ["calico"] }))
+      .toThrowError(/multinet:cniPlugins\.plugins\[0\]: "calico" is installed by Calico or by the flannel DaemonSet/);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { cidrsOverlap, parseCidr, type Cidr } from "./cidr";
 import { configKey } from "./errors";
+import { systemNamespaces } from "./values";
 import { attachmentInterfaces, nadReference, podChoosesAddresses } from "./references";
 import { networkProblems } from "./networkChecks";
 import { ipamOf, type StackConfig } from "./schema";
@@ -45,6 +46,9 @@ export function crossFieldProblems({ multus, flannel, calico, networks, samplePo
       defined.set(id, i);
     }
     problems.push(...networkProblems(network, i));
+    if (network.createNamespace && systemNamespaces.includes(network.namespace)) {
+      problems.push(`${configKey(["networks", i, "createNamespace"])}: true but namespace "${network.namespace}" belongs to Kubernetes; allowed: false (multinet never creates or deletes ${systemNamespaces.join(", ")})`);
+    }
     if (network.type === "flannel") {
       const firstFlannel = networks.findIndex((n) => n.type === "flannel");
       if (firstFlannel < i) {
@@ -65,7 +69,7 @@ export function crossFieldProblems({ multus, flannel, calico, networks, samplePo
     }
   });
 
-  // Multus looks default networks up by name in its own namespace (k8sclient.go:683-684, getNetDelegate :497-500 at the pinned release).
+  // Multus looks default networks up by name in its own namespace (pkg/k8sclient/k8sclient.go:683-684, getNetDelegate :497-500 at the pinned release).
   multus?.defaultNetworks.forEach((name, i) => {
     if (networks && !defined.has(`${multus.namespace}/${name}`)) {
       const candidates = networks.filter((n) => n.namespace === multus.namespace).map((n) => n.name);

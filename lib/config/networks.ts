@@ -12,7 +12,10 @@ import { cniVersion, dnsLabel, interfaceName, mtu, strict } from "./values";
 
 const identity = {
   name: dnsLabel.meta({ description: "NAD name (DNS-1123 label, ≤ 63 characters), unique per namespace: what pods list in `k8s.v1.cni.cncf.io/networks`" }),
-  namespace: dnsLabel.default("default").meta({ description: "NAD namespace (must exist)" }),
+  namespace: dnsLabel.default("default").meta({ description: "NAD namespace; it must exist (the preflight checks) unless `createNamespace`" }),
+  createNamespace: z.boolean().default(false).meta({
+    description: "create the NAD's namespace and delete it on destroy (one creator per namespace; never `default`, `kube-system`, `kube-public`, `kube-node-lease`)",
+  }),
 };
 
 const typedCommon = {
