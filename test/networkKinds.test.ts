@@ -64,7 +64,7 @@ describe("new network kinds: validation", () => {
     ["a raw config name CNI refuses", add({ type: "raw", config: { cniVersion: "1.0.0", name: "-x", type: "bridge" } }), /^multinet:networks\[1\]\.config\.name: "-x" must be a CNI network name/],
     ["a raw config above 64 KiB", add({ type: "raw", config: { cniVersion: "1.0.0", type: "bridge", pad: "x".repeat(70000) } }), /^multinet:networks\[1\]\.config: .* is \d+ bytes as JSON; allowed: at most 65536$/],
     ["a raw network with a typed option", add({ type: "raw", config: { cniVersion: "1.0.0", type: "bridge" }, sourceBasedRouting: true }),
-      /^multinet:networks\[1\]\.sourceBasedRouting: unknown key; allowed keys: name, namespace, type, config$/],
+      /^multinet:networks\[1\]\.sourceBasedRouting: unknown key; allowed keys: name, namespace, createNamespace, type, config$/],
     ["a default network Multus cannot find", (s) => { s.multus = { defaultNetworks: ["flannel"] }; },
       /^multinet:multus\.defaultNetworks\[0\]: "flannel" is not a network of multinet:networks in the Multus namespace "kube-system"/],
   ];
