@@ -48,8 +48,8 @@ function snapshot() {
   };
 }
 
-// About 5 s per pod here (260 s for 50), most of it macvlan's ADD waiting for IPv6 duplicate address detection.
-it(`leaves no links, IP reservations, NAT rules or files behind after ${cycles} ADD/CHECK/DEL cycles`, { timeout: 600_000 }, () => {
+// About 5 s per pod here (260 s for 50; 400 s on a loaded machine), most of it macvlan's ADD waiting for IPv6 duplicate address detection.
+it(`leaves no links, IP reservations, NAT rules or files behind after ${cycles} ADD/CHECK/DEL cycles`, { timeout: 900_000 }, () => {
   // host-local's default dataDir; the suite points it elsewhere, so nothing in here may change.
   const varLibCniBefore = tree("/var/lib/cni");
   const { nodes } = lab();
