@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
 import { applyEnvAs, emptyValuePaths, mergeObject, relinquishEnv, storedObject, type OwnedEnv } from "./helpers/apiServer";
 import { runProgram, type ProgramRun, type RegisteredResource } from "./helpers/mockProgram";
-import { previewDiff, pruneSlice } from "./helpers/providerDiff";
+import { normalizeInputs, previewDiff, pruneMap, pruneSlice } from "./helpers/providerDiff";
 import { calicoNode, installation } from "./fixtures/converge/liveCalico";
 
 type JsonMap = Record<string, unknown>;
@@ -59,8 +59,14 @@ describe.each(variants)("%s, second preview", (_label, stack, config) => {
     expect(resources.length).toBeGreaterThan(5);
     for (const resource of resources) {
       const inputs = plain(resource.inputs) as JsonMap;
-      const diff = previewDiff({ oldInputs: inputs, oldLive: liveAfterUp(resource), newInputs: inputs, ignoreChanges: resource.options.ignoreChanges });
+      const live = liveAfterUp(resource);
+      const diff = previewDiff({ oldInputs: inputs, oldLive: live, newInputs: inputs, ignoreChanges: resource.options.ignoreChanges });
       expect(diff, `${resource.type} ${resource.name}`).toEqual([]);
+      // The drift check's refreshed preview: Read normalises the old inputs and stores the live object
+      // pruned by them as the new old inputs (provider/pkg/provider/provider.go:1975, 2083).
+      const refreshed = pruneMap(live, normalizeInputs(inputs))!;
+      const afterRefresh = previewDiff({ oldInputs: refreshed, oldLive: live, newInputs: inputs, ignoreChanges: resource.options.ignoreChanges });
+      expect(afterRefresh, `${resource.type} ${resource.name} after refresh`).toEqual([]);
     }
   });
 
