@@ -109,7 +109,7 @@ describe("the Calico patch against the provider's diff", () => {
     const [a, b] = [eth0, eth1].map((run) => kubeResources(run).find((r) => r.type.endsWith("DaemonSetPatch"))!);
     // A new name is a new URN: the engine creates it (no old inputs, so ignoreChanges does not apply)
     // and then deletes the old one, which relinquishes only its own manager's fields
-    // (provider/pkg/await/await.go:958-961, provider/pkg/ssa/actions.go:34-63).
+    // (provider/pkg/await/await.go:958-961, provider/pkg/ssa/actions.go:34-59).
     expect(a.name).not.toBe(b.name);
     expect(a.inputs.metadata.annotations["pulumi.com/patchFieldManager"]).not.toBe(b.inputs.metadata.annotations["pulumi.com/patchFieldManager"]);
     expect(b.inputs.spec.template.spec.containers[0].env).toEqual([{ name: "IP_AUTODETECTION_METHOD", value: "interface=eth1" }]);

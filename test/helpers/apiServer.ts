@@ -199,7 +199,7 @@ export function applyEnvAs(live: OwnedEnv, manager: string, env: Array<{ name: s
   return out.filter((entry) => entry.owners.size > 0);
 }
 
-/** What deleting a Patch resource does: apply nothing under its manager (provider/pkg/ssa/actions.go:34-63). */
+/** What deleting a Patch resource does: apply nothing under its manager (provider/pkg/ssa/actions.go:34-59). */
 export function relinquishEnv(live: OwnedEnv, manager: string): OwnedEnv {
   return applyEnvAs(live, manager, []);
 }
