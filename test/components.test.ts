@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { FlannelAttachment } from "../components/flannelAttachment";
 import { Multus } from "../components/multus";
 import { NetworkAttachment } from "../components/networkAttachment";
+import { NetworkNamespace } from "../components/networkNamespace";
 
 beforeAll(async () => {
   await pulumi.runtime.setMocks({
@@ -24,5 +25,10 @@ describe("components used on their own", () => {
     );
     expect(() => new NetworkAttachment("nad-bad", { name: "x", type: "macvlan", master: "eth1", ipam: { type: "static", addresses: [{ address: "10.0.0.1" }] } }))
       .toThrowError(/multinet:networks\[0\]\.ipam\.addresses\[0\]\.address: "10\.0\.0\.1" must be a CIDR/);
+  });
+
+  it("never create a namespace Kubernetes owns", () => {
+    expect(() => new NetworkNamespace("kube-system")).toThrowError(/namespace "kube-system" cannot be created by multinet; allowed: a DNS-1123 label other than default, kube-system, kube-public, kube-node-lease/);
+    expect(new NetworkNamespace("storage").namespace).toBeInstanceOf(pulumi.CustomResource);
   });
 });
