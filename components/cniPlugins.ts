@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { cniPluginsDaemonSet } from "../lib/build/cniPlugins";
 import { logicalName } from "../lib/build/objects";
 import { cniPluginsSchema } from "../lib/config";
-import { childOptions, componentArgs, kubeArgs } from "./args";
+import { awaitTimeouts, childOptions, componentArgs, kubeArgs, ownedByStack } from "./args";
 
 /**
  * CNI plugins installer options (stack key `multinet:cniPlugins`); every field is optional.
@@ -20,8 +20,9 @@ export class CniPlugins extends pulumi.ComponentResource {
   constructor(name: string, args: CniPluginsArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("multinet:index:CniPlugins", name, {}, opts);
     const config = componentArgs(this, ["cniPlugins"], cniPluginsSchema, args);
-    const daemonSet = cniPluginsDaemonSet(config);
-    this.daemonSet = new k8s.apps.v1.DaemonSet(logicalName(daemonSet), kubeArgs(daemonSet), childOptions(this, opts)());
+    const { daemonSet } = ownedByStack({ daemonSet: cniPluginsDaemonSet(config) });
+    this.daemonSet = new k8s.apps.v1.DaemonSet(logicalName(daemonSet), kubeArgs(daemonSet),
+      { ...childOptions(this, opts)(), customTimeouts: awaitTimeouts(config.timeoutSeconds) });
     this.registerOutputs({ daemonSet: this.daemonSet.metadata.name });
   }
 }

@@ -1,6 +1,6 @@
 /** `multinet:cniPlugins`: the optional installer of the reference CNI plugins the NADs delegate to. */
 import { z } from "zod";
-import { resourcesSchema, schedulingFields } from "./pods";
+import { maxUnavailableSchema, resourcesSchema, schedulingFields, timeoutSecondsSchema } from "./pods";
 import { dnsLabel, image, strict } from "./values";
 import { versions } from "./versions";
 
@@ -45,6 +45,8 @@ export const cniPluginsSchema = strict({
     description: "the plugins to install; Calico's own (calico, calico-ipam, host-local, loopback, portmap, tuning) and `flannel` are never replaced",
   }),
   resources: resourcesSchema("the installer's init container", { cpu: "10m", memory: "16Mi", memoryLimit: "64Mi" }),
+  timeoutSeconds: timeoutSecondsSchema("the installer's rollout (the plugins copied on every node it tolerates)"),
+  maxUnavailable: maxUnavailableSchema,
   ...schedulingFields(
     [{ operator: "Exists", effect: "NoSchedule" }, { operator: "Exists", effect: "NoExecute" }],
     " (as Multus's: every node that runs Multus needs the plugins)",
