@@ -12,7 +12,8 @@ export interface Cidr {
  * decimal parts, as Go (and so Calico and flanneld) reads it: `010.0.0.0/8` or `10.1/16` are not.
  */
 export function parseCidr(text: string): Cidr | undefined {
-  if (typeof text !== "string" || !ipaddr.isValidCIDR(text)) return undefined;
+  // No CIDR is longer than an IPv6 address and prefix; longer text is not handed to the parser.
+  if (typeof text !== "string" || text.length > 64 || !ipaddr.isValidCIDR(text)) return undefined;
   if (!isIp(text.slice(0, text.lastIndexOf("/")))) return undefined;
   const [address, prefix] = ipaddr.parseCIDR(text);
   return { text, address, prefix };
@@ -20,7 +21,7 @@ export function parseCidr(text: string): Cidr | undefined {
 
 /** True for a dotted-quad IPv4 (no leading zeros) or a valid IPv6 address, without prefix. */
 export function isIp(text: string): boolean {
-  if (typeof text !== "string") return false;
+  if (typeof text !== "string" || text.length > 64) return false;
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return !/(^|\.)0\d/.test(text);
   return ipaddr.IPv6.isValid(text);
 }

@@ -1,7 +1,8 @@
 /** `multinet:samplePod`: a pod that asks for the attachments, to show (and verify) they work. */
 import { z } from "zod";
 import { resourcesSchema } from "./pods";
-import { cidr, dnsLabel, image, interfaceName, strict } from "./values";
+import { image } from "./kubernetes";
+import { cidr, dnsLabel, interfaceName, strict } from "./values";
 import { versions } from "./versions";
 
 export const samplePodSchema = strict({

@@ -1,0 +1,88 @@
+/**
+ * Address rules for pod networks: ranges a pod network must stay out of, and finding every pair of
+ * ranges that would clash on a node, in O(n log n) so that a stack of 10,000 networks validates in
+ * well under a second.
+ */
+import { parseCidr, type Cidr } from "./cidr";
+
+const specialRanges: ReadonlyArray<{ name: string; cidr: Cidr }> = [
+  ["unspecified (0.0.0.0/8)", "0.0.0.0/8"],
+  ["loopback", "127.0.0.0/8"],
+  ["link-local", "169.254.0.0/16"],
+  ["multicast", "224.0.0.0/4"],
+  ["reserved (240.0.0.0/4, with the broadcast address)", "240.0.0.0/4"],
+  ["unspecified (::)", "::/128"],
+  ["loopback", "::1/128"],
+  ["IPv4-mapped", "::ffff:0:0/96"],
+  ["link-local", "fe80::/10"],
+  ["multicast", "ff00::/8"],
+].map(([name, text]) => ({ name, cidr: parseCidr(text)! }));
+
+/** The first bound of a CIDR and its last, as numbers comparable within one family. */
+function bounds(cidr: Cidr): [bigint, bigint] {
+  const bits = cidr.address.kind() === "ipv4" ? 32 : 128;
+  const value = cidr.address.toByteArray().reduce((acc, byte) => (acc << 8n) | BigInt(byte), 0n);
+  const hostBits = BigInt(bits - cidr.prefix);
+  const start = (value >> hostBits) << hostBits;
+  return [start, start + (1n << hostBits) - 1n];
+}
+
+function overlap(a: Cidr, b: Cidr): boolean {
+  if (a.address.kind() !== b.address.kind()) return false;
+  const [[as, ae], [bs, be]] = [bounds(a), bounds(b)];
+  return as <= be && bs <= ae;
+}
+
+/** The special range a pod network or address must not touch ("all addresses" for a /0), or undefined. */
+export function specialRangeOf(cidr: Cidr | undefined): string | undefined {
+  if (!cidr) return undefined;
+  if (cidr.prefix === 0) return "all-addresses (/0)";
+  return specialRanges.find((special) => overlap(special.cidr, cidr))?.name;
+}
+
+/** A range that takes part in the overlap check; ranges of one `group` may overlap each other. */
+export interface AddressRange {
+  cidr: Cidr;
+  /** Config key of the value, e.g. `multinet:networks[1].ipam.ranges[0].subnet`. */
+  key: string;
+  group: string;
+  /** Declaration order: the later range of a clashing pair carries the error. */
+  order: number;
+}
+
+/**
+ * Pairs of ranges (of different groups) that share addresses: at least one pair for every range
+ * that overlaps another, found by one sweep over the ranges sorted by start. Each range is paired
+ * with the range seen so far that reaches furthest (or the furthest of another group), so the
+ * result has at most one pair per range even when thousands overlap.
+ */
+export function overlappingPairs(ranges: readonly AddressRange[]): Array<[AddressRange, AddressRange]> {
+  const pairs: Array<[AddressRange, AddressRange]> = [];
+  for (const family of ["ipv4", "ipv6"]) {
+    const sorted = ranges.filter((r) => r.cidr.address.kind() === family)
+      .map((range) => ({ range, bounds: bounds(range.cidr) }))
+      .sort((a, b) => (a.bounds[0] < b.bounds[0] ? -1 : a.bounds[0] > b.bounds[0] ? 1 : a.range.order - b.range.order));
+    type Reach = { range: AddressRange; end: bigint } | undefined;
+    let furthest: Reach;
+    let furthestOtherGroup: Reach;
+    for (const { range, bounds: [start, end] } of sorted) {
+      const partner = furthest && furthest.range.group !== range.group ? furthest : furthestOtherGroup;
+      if (partner && partner.end >= start) pairs.push(partner.range.order < range.order ? [partner.range, range] : [range, partner.range]);
+      const reach = { range, end };
+      if (!furthest || end > furthest.end) {
+        if (furthest && furthest.range.group !== range.group) furthestOtherGroup = furthest;
+        furthest = reach;
+      } else if (range.group !== furthest.range.group && (!furthestOtherGroup || end > furthestOtherGroup.end)) {
+        furthestOtherGroup = reach;
+      }
+    }
+  }
+  return pairs;
+}
+
+/** True for the network or broadcast address of an IPv4 `cidr` up to /30 (no host can use them). */
+export function isNetworkOrBroadcast(cidr: Cidr, address: Cidr): boolean {
+  const [start, end] = bounds(cidr);
+  const [value] = bounds({ ...address, prefix: address.address.kind() === "ipv4" ? 32 : 128 });
+  return cidr.address.kind() === "ipv4" && cidr.prefix <= 30 && (value === start || value === end);
+}
