@@ -16,7 +16,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { StackConfig } from "../lib/config";
-import { configEnvVar, formatConfigErrors, multinetValues, validateConfig } from "../lib/config";
+import { configEnvVar, formatConfigErrors, validateConfig, validateStackConfig } from "../lib/config";
 import { connect, isRetryable, KubeError, pollUntil, type Kube } from "../lib/kube/connection";
 import { deletePeer, ping, startPeer } from "../lib/kube/peer";
 import { preflightSnapshot, verifySnapshot } from "../lib/kube/reads";
@@ -112,7 +112,7 @@ function loadStack(file: string): { config: StackConfig; kubeContext?: string; n
     throw new UsageError((error as Error).message);
   }
   const { config: raw, dropped } = stack;
-  const result = validateConfig(multinetValues(raw));
+  const result = validateStackConfig(raw);
   if (!result.ok) throw new UsageError(formatConfigErrors(result.errors));
   return {
     config: result.config,

@@ -1,7 +1,7 @@
 /**
  * Address rules for pod networks: ranges a pod network must stay out of, and finding every pair of
- * ranges that would clash on a node, in O(n log n) so that a stack of 10,000 networks validates in
- * well under a second.
+ * ranges that would clash on a node in O(n log n), so that a stack of 10,000 networks validates in
+ * seconds.
  */
 import { parseCidr, type Cidr } from "./cidr";
 
@@ -18,13 +18,18 @@ const specialRanges: ReadonlyArray<{ name: string; cidr: Cidr }> = [
   ["multicast", "ff00::/8"],
 ].map(([name, text]) => ({ name, cidr: parseCidr(text)! }));
 
-/** The first bound of a CIDR and its last, as numbers comparable within one family. */
-function bounds(cidr: Cidr): [bigint, bigint] {
+/** The first and last address of a CIDR, as numbers comparable within one family. */
+export function bounds(cidr: Cidr): [bigint, bigint] {
   const bits = cidr.address.kind() === "ipv4" ? 32 : 128;
-  const value = cidr.address.toByteArray().reduce((acc, byte) => (acc << 8n) | BigInt(byte), 0n);
+  const value = addressValue(cidr.address.toString());
   const hostBits = BigInt(bits - cidr.prefix);
   const start = (value >> hostBits) << hostBits;
   return [start, start + (1n << hostBits) - 1n];
+}
+
+/** An address as a number (its bytes, big-endian). */
+export function addressValue(address: string): bigint {
+  return parseCidr(`${address}/${address.includes(":") ? 128 : 32}`)!.address.toByteArray().reduce((acc, byte) => (acc << 8n) | BigInt(byte), 0n);
 }
 
 function overlap(a: Cidr, b: Cidr): boolean {
@@ -40,9 +45,13 @@ export function specialRangeOf(cidr: Cidr | undefined): string | undefined {
   return specialRanges.find((special) => overlap(special.cidr, cidr))?.name;
 }
 
-/** A range that takes part in the overlap check; ranges of one `group` may overlap each other. */
+/** Addresses that take part in an overlap check; ranges of one `group` may overlap each other. */
 export interface AddressRange {
-  cidr: Cidr;
+  family: "ipv4" | "ipv6";
+  start: bigint;
+  end: bigint;
+  /** As the config writes it: `10.1.0.0/24`, `10.1.0.10-10.1.0.49`. */
+  text: string;
   /** Config key of the value, e.g. `multinet:networks[1].ipam.ranges[0].subnet`. */
   key: string;
   group: string;
@@ -59,21 +68,18 @@ export interface AddressRange {
 export function overlappingPairs(ranges: readonly AddressRange[]): Array<[AddressRange, AddressRange]> {
   const pairs: Array<[AddressRange, AddressRange]> = [];
   for (const family of ["ipv4", "ipv6"]) {
-    const sorted = ranges.filter((r) => r.cidr.address.kind() === family)
-      .map((range) => ({ range, bounds: bounds(range.cidr) }))
-      .sort((a, b) => (a.bounds[0] < b.bounds[0] ? -1 : a.bounds[0] > b.bounds[0] ? 1 : a.range.order - b.range.order));
-    type Reach = { range: AddressRange; end: bigint } | undefined;
-    let furthest: Reach;
-    let furthestOtherGroup: Reach;
-    for (const { range, bounds: [start, end] } of sorted) {
-      const partner = furthest && furthest.range.group !== range.group ? furthest : furthestOtherGroup;
-      if (partner && partner.end >= start) pairs.push(partner.range.order < range.order ? [partner.range, range] : [range, partner.range]);
-      const reach = { range, end };
-      if (!furthest || end > furthest.end) {
-        if (furthest && furthest.range.group !== range.group) furthestOtherGroup = furthest;
-        furthest = reach;
-      } else if (range.group !== furthest.range.group && (!furthestOtherGroup || end > furthestOtherGroup.end)) {
-        furthestOtherGroup = reach;
+    const sorted = ranges.filter((r) => r.family === family)
+      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.order - b.order));
+    let furthest: AddressRange | undefined;
+    let furthestOtherGroup: AddressRange | undefined;
+    for (const range of sorted) {
+      const partner = furthest && furthest.group !== range.group ? furthest : furthestOtherGroup;
+      if (partner && partner.end >= range.start) pairs.push(partner.order < range.order ? [partner, range] : [range, partner]);
+      if (!furthest || range.end > furthest.end) {
+        if (furthest && furthest.group !== range.group) furthestOtherGroup = furthest;
+        furthest = range;
+      } else if (range.group !== furthest.group && (!furthestOtherGroup || range.end > furthestOtherGroup.end)) {
+        furthestOtherGroup = range;
       }
     }
   }
@@ -81,8 +87,8 @@ export function overlappingPairs(ranges: readonly AddressRange[]): Array<[Addres
 }
 
 /** True for the network or broadcast address of an IPv4 `cidr` up to /30 (no host can use them). */
-export function isNetworkOrBroadcast(cidr: Cidr, address: Cidr): boolean {
+export function isNetworkOrBroadcast(cidr: Cidr, address: string): boolean {
   const [start, end] = bounds(cidr);
-  const [value] = bounds({ ...address, prefix: address.address.kind() === "ipv4" ? 32 : 128 });
+  const value = addressValue(address);
   return cidr.address.kind() === "ipv4" && cidr.prefix <= 30 && (value === start || value === end);
 }

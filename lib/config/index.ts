@@ -9,10 +9,13 @@
 import type { z } from "zod";
 import { crossFieldProblems } from "./checks";
 import { describeIssue, configKey, type Path } from "./errors";
+import { namespaceProblems } from "./namespaces";
 import { stackConfigSchema, type StackConfig } from "./schema";
+import { multinetValues } from "./sources";
 
 export * from "./references";
 export * from "./sources";
+export { pulumiConfigFromStackText, StackFileError, stackFileMaxBytes } from "./stackFile";
 export * from "./schema";
 export { configKey, configNamespace, formatConfigErrors } from "./errors";
 export { imageProblem, isDnsSubdomain, isLabelValue, labelKeyProblem, quantityValue } from "./kubernetes";
@@ -41,6 +44,18 @@ export function validateConfig(input: Record<string, unknown>): ConfigResult {
   }
   errors.push(...crossFieldProblems(sections as Partial<StackConfig>));
   return errors.length ? { ok: false, errors } : { ok: true, config: sections as StackConfig };
+}
+
+/**
+ * Validates a Pulumi config map (`{"multinet:flannel": "<json>", "kubernetes:context": …}`, as the
+ * engine hands it to the program or a stack file is read): keys whose namespace was surely meant to
+ * be `multinet` are errors too, reported with the rest.
+ */
+export function validateStackConfig(allConfig: Record<string, string>): ConfigResult {
+  const keyProblems = namespaceProblems(Object.keys(allConfig));
+  const result = validateConfig(multinetValues(allConfig));
+  if (!keyProblems.length) return result;
+  return { ok: false, errors: [...keyProblems, ...(result.ok ? [] : result.errors)] };
 }
 
 /**

@@ -1,0 +1,160 @@
+/**
+ * YAML read the way the Pulumi CLI reads a stack file: gopkg.in/yaml.v3 decodes it, and Pulumi turns
+ * each config value into a string (sdk/go/common/resource/config, value.go unmarshalValue and
+ * object.go unmarshalObject): a top-level scalar keeps its text; a map or list is decoded into Go
+ * values and marshalled as JSON. Where yaml.v3 (YAML 1.1-flavoured, resolve.go) and a YAML 1.2
+ * reader disagree, this module follows yaml.v3 or refuses:
+ * - plain `0755` is octal 493, `0o755`, `0x1F` and `0b101` are numbers, `_` inside numbers is
+ *   dropped (`1_000` is 1000), `yes`/`no`/`on`/`off` are strings, `true`/`True`/`TRUE` booleans;
+ * - refused: timestamps (Pulumi turns them into Go's time text), `.nan`/`.inf` (Go's json.Marshal
+ *   fails on them), integers JavaScript cannot hold exactly, keys that are not strings, merge keys
+ *   (`<<`), explicit tags other than !!str, !!map and !!seq, aliases past a budget.
+ * Duplicate keys are an error in both. Every problem comes back as one line with its place.
+ */
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+
+const tagPrefix = "tag:yaml.org,2002:";
+const allowedTags = new Set([`${tagPrefix}str`, `${tagPrefix}map`, `${tagPrefix}seq`]);
+/** Nodes visited while expanding aliases; yaml.v3 refuses "excessive aliasing" too. */
+const nodeBudget = 1_000_000;
+
+type Resolved = { ok: true; value: unknown } | { ok: false; problem: string };
+
+const resolveMap: Record<string, unknown> = {
+  true: true, True: true, TRUE: true, false: false, False: false, FALSE: false,
+  "": null, "~": null, null: null, Null: null, NULL: null,
+  ".nan": NaN, ".NaN": NaN, ".NAN": NaN,
+  ".inf": Infinity, ".Inf": Infinity, ".INF": Infinity, "+.inf": Infinity, "+.Inf": Infinity, "+.INF": Infinity,
+  "-.inf": -Infinity, "-.Inf": -Infinity, "-.INF": -Infinity,
+};
+
+/** Go's strconv.ParseInt/ParseUint with base 0 (0x, 0o, 0b, leading-0 octal), as a BigInt or undefined. */
+function goInteger(text: string): bigint | undefined {
+  const match = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+  if (!match) return undefined;
+  const [, sign, digits] = match;
+  const body = /^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits.replace(/^0([XOB])/, (_, p: string) => `0${p.toLowerCase()}`);
+  const value = BigInt(body) * (sign === "-" ? -1n : 1n);
+  return value >= -(2n ** 63n) && value < 2n ** 64n ? value : undefined;
+}
+
+/** yaml.v3's resolve() for a plain scalar without tag. */
+export function resolvePlainScalar(text: string): Resolved {
+  const hint = text === "" ? "N" : /^[+-]/.test(text) ? "S" : /^\d/.test(text) ? "D" : /^[yYnNtTfFoO~]/.test(text) ? "M" : text[0] === "." ? "." : "";
+  if (hint === "") return { ok: true, value: text };
+  if (text in resolveMap) {
+    const value = resolveMap[text];
+    if (typeof value === "number") return { ok: false, problem: `${text} is a YAML float that JSON cannot carry (Pulumi fails on it); quote it or use a number` };
+    return { ok: true, value };
+  }
+  if (hint === ".") return /^\.[0-9]+(?:[eE][+-]?[0-9]+)?$/.test(text) ? { ok: true, value: Number(text) } : { ok: true, value: text };
+  if (hint === "M") return { ok: true, value: text };
+  if (/^\d{4}-\d{1,2}-\d{1,2}(?:$|[Tt ])/.test(text)) {
+    return { ok: false, problem: `${text} is a YAML timestamp, which Pulumi rewrites as Go time text; quote it if it is a string` };
+  }
+  const plain = text.replaceAll("_", "");
+  const integer = goInteger(plain);
+  if (integer !== undefined) {
+    if (integer > BigInt(Number.MAX_SAFE_INTEGER) || integer < BigInt(Number.MIN_SAFE_INTEGER)) {
+      return { ok: false, problem: `${text} is an integer too large to be read exactly; quote it if it is a string` };
+    }
+    return { ok: true, value: Number(integer) };
+  }
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(plain) && Number.isFinite(Number(plain))) return { ok: true, value: Number(plain) };
+  return { ok: true, value: text };
+}
+
+/** Where a node is, as `line L, column C`. */
+type Place = (node: Node | undefined) => string;
+
+/** A YAML document parsed with the rules above; `problems` is empty when it can be used. */
+export interface GoYamlDocument {
+  document: Document.Parsed;
+  problems: string[];
+  /** The Go value of a node (JSON-like), with problems pushed under `path`. */
+  valueOf(node: unknown, path: string): unknown;
+  /** A mapping key as Go reads it: a string, or undefined (with a problem) when it is not one. */
+  keyOf(node: unknown, path: string): string | undefined;
+  place: Place;
+  /** The node an alias points to (or the node itself). */
+  resolve(node: unknown): Node | undefined | null;
+}
+
+export function parseGoYaml(text: string): GoYamlDocument {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { schema: "failsafe", uniqueKeys: true, merge: false, prettyErrors: false, lineCounter });
+  const at = (offset: number | undefined) => {
+    const { line, col } = lineCounter.linePos(offset ?? 0);
+    return `line ${line}, column ${col}`;
+  };
+  const place: Place = (node) => at(node?.range?.[0]);
+  const problems = document.errors.map((error) => `${at(error.pos[0])}: ${error.message.split("\n")[0]}`);
+  let visited = 0;
+
+  const target = (node: unknown): Node | undefined | null => {
+    if (!isAlias(node)) return node as Node | undefined | null;
+    return node.resolve(document) as Node | undefined;
+  };
+  const tagProblem = (node: Node, path: string) => {
+    const tag = (node as { tag?: string }).tag;
+    if (tag === undefined || allowedTags.has(tag)) return false;
+    problems.push(`${path} (${place(node)}): the explicit YAML tag ${tag.replace(tagPrefix, "!!")} is not supported; write the value without it`);
+    return true;
+  };
+
+  const keyOf = (raw: unknown, path: string): string | undefined => {
+    const node = target(raw);
+    if (!isScalar(node)) {
+      problems.push(`${path} (${place(raw as Node)}): a mapping key that is not a string; Pulumi config keys are strings`);
+      return undefined;
+    }
+    const text = String(node.value);
+    if (node.type === "PLAIN" && node.tag === undefined) {
+      if (text === "<<") {
+        problems.push(`${path} (${place(node)}): merge keys (<<) are not supported; write the keys out`);
+        return undefined;
+      }
+      const resolved = resolvePlainScalar(text);
+      if (!resolved.ok || typeof resolved.value !== "string") {
+        problems.push(`${path} (${place(node)}): the key ${JSON.stringify(text)} is not a string in Pulumi's YAML (it reads ${resolved.ok ? JSON.stringify(resolved.value) : "a non-string"}); quote it`);
+        return undefined;
+      }
+    } else if (tagProblem(node, path)) {
+      return undefined;
+    }
+    return text;
+  };
+
+  const valueOf = (raw: unknown, path: string): unknown => {
+    if (++visited > nodeBudget) {
+      if (visited === nodeBudget + 1) problems.push(`${path}: more than ${nodeBudget} values after expanding aliases; Pulumi's YAML reader refuses excessive aliasing too`);
+      return null;
+    }
+    if (raw === null || raw === undefined) return null;
+    const node = target(raw);
+    if (node === undefined || node === null) {
+      problems.push(`${path} (${place(raw as Node)}): an alias without its anchor`);
+      return null;
+    }
+    if (tagProblem(node, path)) return null;
+    if (isMap(node)) {
+      const out: Record<string, unknown> = Object.create(null);
+      for (const item of node.items) {
+        const key = keyOf(item.key, path);
+        if (key !== undefined) out[key] = valueOf(item.value, `${path}.${key}`);
+      }
+      return out;
+    }
+    if (isSeq(node)) return node.items.map((item, i) => valueOf(item, `${path}[${i}]`));
+    if (isScalar(node)) {
+      const text = String(node.value);
+      if (node.type !== "PLAIN" || node.tag !== undefined) return text;
+      const resolved = resolvePlainScalar(text);
+      if (!resolved.ok) problems.push(`${path} (${place(node)}): ${resolved.problem}`);
+      return resolved.ok ? resolved.value : null;
+    }
+    return null;
+  };
+
+  return { document, problems, valueOf, keyOf, place, resolve: target };
+}
