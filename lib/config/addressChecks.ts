@@ -98,7 +98,7 @@ export function addressProblems({ flannel, calico, networks, samplePod }: Partia
     problems.push(overlapMessage(later, earlier, "they are on different segments (parent NIC or bridge), so a pod or node with both would route the shared addresses two ways. Allowed: ranges that do not overlap, or the same parent"));
   }
   for (const [earlier, later] of overlappingPairs(handedOut)) {
-    problems.push(overlapMessage(later, earlier, "both would hand out the same addresses. Allowed: disjoint rangeStart–rangeEnd pools and static addresses outside them"));
+    problems.push(`${later.key}: hands out ${later.text}, which ${earlier.key} hands out too (${earlier.text}); pods would get duplicate addresses. Allowed: disjoint rangeStart–rangeEnd pools and static addresses outside them`);
   }
   return problems;
 }

@@ -99,20 +99,29 @@ export function quantityValue(text: string): number | undefined {
 }
 
 /**
- * A CPU or memory quantity. The API server rejects negative requests and limits; the docs' resource
- * units say CPU finer than 1m is not allowed and that `400m` of memory means 0.4 bytes
+ * Why a CPU or memory quantity would be refused or misread, or undefined. The API server rejects
+ * negative requests and limits; the docs' resource units say CPU finer than 1m is not allowed and
+ * that `400m` of memory means 0.4 bytes
  * (kubernetes.io/docs/concepts/configuration/manage-resources-containers), almost always a typo for
  * `400Mi`, so memory must be whole bytes.
  */
-export const quantity = (resource: "cpu" | "memory") => z.string().superRefine((text, ctx) => {
+export function quantityProblem(resource: "cpu" | "memory", text: string): string | undefined {
   const value = quantityValue(text);
-  const fail = (message: string) => ctx.addIssue({ code: "custom", message });
-  if (value === undefined || !Number.isFinite(value)) return fail("must be a Kubernetes quantity such as 100m, 0.5, 128Mi or 1e3");
-  if (value < 0) return fail("must not be negative");
-  if (resource === "cpu" && Math.abs(value * 1000 - Math.round(value * 1000)) > 1e-6) return fail("is finer than 1m (0.001 CPU), which Kubernetes does not allow");
-  if (resource === "memory" && Math.abs(value - Math.round(value)) > 1e-6) return fail("is a fraction of a byte (m means milli: 400m is 0.4 bytes); allowed: whole bytes such as 400Mi");
+  if (value === undefined || !Number.isFinite(value)) return "must be a Kubernetes quantity such as 100m, 0.5, 128Mi or 1e3";
+  if (value < 0) return "must not be negative";
+  if (resource === "cpu" && Math.abs(value * 1000 - Math.round(value * 1000)) > 1e-6) return "is finer than 1m (0.001 CPU), which Kubernetes does not allow";
+  if (resource === "memory" && Math.abs(value - Math.round(value)) > 1e-6) return "is a fraction of a byte (m means milli: 400m is 0.4 bytes); allowed: whole bytes such as 400Mi";
   return undefined;
-});
+}
+
+/** A quantity as text; a plain YAML number (`cpu: 1`, `memory: 2e9`) is taken as its decimal text, as Kubernetes does. */
+export const quantity = (resource: "cpu" | "memory") => z.preprocess(
+  (value) => (typeof value === "number" && Number.isFinite(value) ? String(value) : value),
+  z.string().superRefine((text, ctx) => {
+    const problem = quantityProblem(resource, text);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+);
 
 const imageReference = linearPattern((() => {
   const alphanumeric = "[a-z0-9]+";

@@ -43,7 +43,7 @@ export function lookAlikeNamespaceProblem(namespace: string): string | undefined
   if (namespace === configNamespace || namespace.length > 64) return undefined;
   const shape = skeleton(namespace);
   if (sectionNames.includes(shape)) return `is a multinet section used as a namespace; write ${configNamespace}:${namespace}`;
-  if (shape.includes(configNamespace) || editDistance(shape, configNamespace, 2) <= 2) {
+  if (editDistance(shape, configNamespace, 2) <= 2) {
     return `looks like "${configNamespace}" but is not it, so multinet would ignore the value; write ${configNamespace}:<key> exactly`;
   }
   return undefined;

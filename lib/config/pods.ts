@@ -3,7 +3,7 @@
  * may run (tolerations, node selector, priority).
  */
 import { z } from "zod";
-import { nodeSelector, priorityClassName, quantity, quantityValue, toleration } from "./kubernetes";
+import { nodeSelector, priorityClassName, quantity, quantityProblem, quantityValue, toleration } from "./kubernetes";
 import { strict } from "./values";
 
 /** `resources` of a container (`of` names it in the reference), with that container's defaults. */
@@ -20,9 +20,10 @@ export const resourcesSchema = (of: string, defaults: { cpu: string; memory: str
   }).superRefine(({ requests, limits }, ctx) => {
     // Kubernetes rejects a pod whose request exceeds its limit; say so before it is created.
     for (const resource of ["cpu", "memory"] as const) {
-      const limit = limits[resource];
-      if (limit !== undefined && (quantityValue(requests[resource]) ?? 0) > (quantityValue(limit) ?? Infinity)) {
-        ctx.addIssue({ code: "custom", path: ["requests", resource], message: `is more than limits.${resource} "${limit}"; allowed: at most the limit` });
+      const [request, limit] = [requests[resource], limits[resource]];
+      if (limit === undefined || quantityProblem(resource, request) || quantityProblem(resource, limit)) continue;
+      if (quantityValue(request)! > quantityValue(limit)!) {
+        ctx.addIssue({ code: "custom", path: ["requests", resource], input: request, message: `is more than limits.${resource} "${limit}"; allowed: at most the limit` });
       }
     }
   }).prefault({});
