@@ -8,15 +8,23 @@
  *   dropped (`1_000` is 1000), `yes`/`no`/`on`/`off` are strings, `true`/`True`/`TRUE` booleans;
  * - refused: timestamps (Pulumi turns them into Go's time text), `.nan`/`.inf` (Go's json.Marshal
  *   fails on them), integers JavaScript cannot hold exactly, keys that are not strings, merge keys
- *   (`<<`), explicit tags other than !!str, !!map and !!seq, aliases past a budget.
+ *   (`<<`), explicit tags other than !!str, !!map and !!seq, and alias bombs (yaml.v3's own rule).
  * Duplicate keys are an error in both. Every problem comes back as one line with its place.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 
 const tagPrefix = "tag:yaml.org,2002:";
 const allowedTags = new Set([`${tagPrefix}str`, `${tagPrefix}map`, `${tagPrefix}seq`]);
-/** Nodes visited while expanding aliases; yaml.v3 refuses "excessive aliasing" too. */
-const nodeBudget = 1_000_000;
+/**
+ * yaml.v3's guard against alias bombs (decode.go, allowedAliasRatio): once more than 100 nodes were
+ * decoded through aliases and more than 1000 in all, the share decoded through aliases may be at
+ * most 0.99, falling to 0.10 between 400,000 and 4,000,000 decoded nodes.
+ */
+function allowedAliasRatio(decoded: number): number {
+  if (decoded <= 400_000) return 0.99;
+  if (decoded >= 4_000_000) return 0.10;
+  return 0.99 - 0.89 * ((decoded - 400_000) / 3_600_000);
+}
 
 type Resolved = { ok: true; value: unknown } | { ok: false; problem: string };
 
@@ -89,11 +97,22 @@ export function parseGoYaml(text: string): GoYamlDocument {
   };
   const place: Place = (node) => at(node?.range?.[0]);
   const problems = document.errors.map((error) => `${at(error.pos[0])}: ${error.message.split("\n")[0]}`);
-  let visited = 0;
+  let decoded = 0;
+  let decodedThroughAliases = 0;
+  let aliasDepth = 0;
+  let excessive = false;
 
+  // Anchors by name in document order: an alias means the last anchor of its name before it.
+  const anchors = new Map<string, Array<{ at: number; node: Node }>>();
+  visit(document, {
+    Node(_, node) {
+      if (!isAlias(node) && node.anchor) anchors.set(node.anchor, [...(anchors.get(node.anchor) ?? []), { at: node.range?.[0] ?? 0, node }]);
+    },
+  });
   const target = (node: unknown): Node | undefined | null => {
     if (!isAlias(node)) return node as Node | undefined | null;
-    return node.resolve(document) as Node | undefined;
+    const at = node.range?.[0] ?? 0;
+    return anchors.get(node.source)?.filter((anchor) => anchor.at < at).at(-1)?.node;
   };
   const tagProblem = (node: Node, path: string) => {
     const tag = (node as { tag?: string }).tag;
@@ -125,17 +144,30 @@ export function parseGoYaml(text: string): GoYamlDocument {
     return text;
   };
 
+  const aliasWithoutAnchor = (alias: Node, path: string) => {
+    problems.push(`${path} (${place(alias)}): an alias without its anchor`);
+    return null;
+  };
+
   const valueOf = (raw: unknown, path: string): unknown => {
-    if (++visited > nodeBudget) {
-      if (visited === nodeBudget + 1) problems.push(`${path}: more than ${nodeBudget} values after expanding aliases; Pulumi's YAML reader refuses excessive aliasing too`);
+    if (excessive) return null;
+    decoded++;
+    if (aliasDepth > 0) decodedThroughAliases++;
+    if (decodedThroughAliases > 100 && decoded > 1000 && decodedThroughAliases / decoded > allowedAliasRatio(decoded)) {
+      excessive = true;
+      problems.push(`${path}: the document contains excessive aliasing, which Pulumi's YAML reader (yaml.v3) refuses too`);
       return null;
     }
     if (raw === null || raw === undefined) return null;
-    const node = target(raw);
-    if (node === undefined || node === null) {
-      problems.push(`${path} (${place(raw as Node)}): an alias without its anchor`);
-      return null;
+    if (isAlias(raw)) {
+      aliasDepth++;
+      try {
+        return valueOf(target(raw) ?? aliasWithoutAnchor(raw, path), path);
+      } finally {
+        aliasDepth--;
+      }
     }
+    const node = raw as Node;
     if (tagProblem(node, path)) return null;
     if (isMap(node)) {
       const out: Record<string, unknown> = Object.create(null);
