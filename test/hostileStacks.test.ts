@@ -1,5 +1,5 @@
 /**
- * The hostile stack corpus (test/fixtures/hostile): each file says on its first line what must
+ * The hostile stack corpus (test/fixtures/hostile/Pulumi.<case>.yaml): each file says on its first line what must
  * become of it, and is read the way render, the program and the verifier read a stack file
  * (readStackFile, then validateStackConfig):
  * - `# expect: accepted`;
@@ -10,11 +10,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
 import { StackFileError, validateStackConfig } from "../lib/config";
 import { readStackFile, repoRoot } from "../lib/files/stackFiles";
+import { runProgram } from "./helpers/mockProgram";
+import { verifyInProcess } from "./helpers/verifyCommand";
 
 const corpus = path.join(repoRoot, "test", "fixtures", "hostile");
-const files = readdirSync(corpus).filter((f) => f.endsWith(".yaml")).sort();
+const files = readdirSync(corpus).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort();
 
 type Expectation = { verdict: "accepted" } | { verdict: "rejected"; keys: string[] } | { verdict: "unreadable"; text: string };
 
@@ -63,5 +66,34 @@ describe("the hostile stack corpus", () => {
     const errors = result.ok ? [] : result.errors;
     for (const error of errors) expect(error).not.toMatch(/\n/);
     expect([...new Set(errors.map(keyOf))].sort(), errors.join("\n")).toEqual([...new Set((expectation as { keys: string[] }).keys)].sort());
+  });
+});
+
+/** A few files of each verdict, through the consumers themselves (each run costs a program load). */
+const sample = (verdict: Expectation["verdict"], count: number) =>
+  files.filter((f) => expectationOf(path.join(corpus, f)).verdict === verdict).filter((_, i, all) => i % Math.ceil(all.length / count) === 0);
+
+describe("hostile stack files through their consumers", () => {
+  it.each(sample("accepted", 3))("the program registers %s", async (name) => {
+    const run = await runProgram(readStackFile(path.join(corpus, name), "refuse").config, { stack: "hostile" });
+    expect(run.error).toBeUndefined();
+    expect(run.resources.length).toBeGreaterThan(0);
+  });
+
+  it.each(sample("rejected", 3))("the program stops %s before registering anything, with every error", async (name) => {
+    const config = readStackFile(path.join(corpus, name), "refuse").config;
+    const run = await runProgram(config, { stack: "hostile" });
+    expect(pulumi.RunError.isInstance(run.error)).toBe(true);
+    expect(run.resources).toEqual([]);
+    const errors = validateStackConfig(config);
+    for (const error of errors.ok ? ["(accepted)"] : errors.errors) expect((run.error as Error).message).toContain(error);
+  });
+
+  it.each([...sample("rejected", 2), ...sample("unreadable", 2)])("the verifier refuses %s in one line per problem, exit 2", async (name) => {
+    const outcome = await verifyInProcess(["--config", path.join(corpus, name)], {});
+    expect(outcome.code).toBe(2);
+    expect(outcome.stdout).toBe("");
+    expect(outcome.stderr).not.toMatch(/^\s+at /m);
+    expect(outcome.stderr).toMatch(/multinet:|config key|is not|line \d/);
   });
 });
