@@ -212,7 +212,7 @@ describe("the render command", () => {
     const outcomes = await Promise.all(cases.map((name) => new Promise<{ name: string; code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
       const started = Date.now();
       const child = execFile("node", ["dist/render.js", "--config", path.join(corpus, name)], { cwd: repoRoot, timeout: 30_000 },
-        (error, stdout, stderr) => resolve({ name, code: child.exitCode, stdout, stderr, ms: Date.now() - started }));
+        (_, stdout, stderr) => resolve({ name, code: child.exitCode, stdout, stderr, ms: Date.now() - started }));
     })));
     for (const { name, code, stdout, stderr, ms } of outcomes) {
       expect(code, name).toBe(1);

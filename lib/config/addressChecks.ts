@@ -47,9 +47,8 @@ export function addressProblems({ flannel, calico, networks, samplePod }: Partia
     if (special) problems.push(`${configKey(path)}: "${text}" touches the ${special} range; allowed: a unicast range for pods`);
     subnets.push({ ...asRange(cidr, text, path, group, subnets.length), kind });
   };
-  const addHandedOut = (first: string, last: string, text: string, path: Path) => {
-    const family = first.includes(":") ? "ipv6" : "ipv4";
-    handedOut.push({ family, start: addressValue(first), end: addressValue(last), text, key: configKey(path), group: `${handedOut.length}`, order: handedOut.length });
+  const addHandedOut = (family: "ipv4" | "ipv6", [start, end]: [bigint, bigint], text: string, path: Path) => {
+    handedOut.push({ family, start, end, text, key: configKey(path), group: `${handedOut.length}`, order: handedOut.length });
   };
 
   calico?.poolCidrs.forEach((pool, i) => addSubnet(pool, ["calico", "poolCidrs", i], "calico", "calico"));
@@ -65,8 +64,8 @@ export function addressProblems({ flannel, calico, networks, samplePod }: Partia
       network.ipam.addresses?.forEach(({ address, gateway }, a) => {
         const path = [...ipamPath, "addresses", a];
         addSubnet(address, [...path, "address"], segment, "nad");
-        const ip = address.slice(0, address.lastIndexOf("/"));
-        addHandedOut(ip, ip, address, [...path, "address"]);
+        const ip = addressValue(address.slice(0, address.lastIndexOf("/")));
+        addHandedOut(parseCidr(address)!.address.kind(), [ip, ip], address, [...path, "address"]);
         nadSubnets.push(parseCidr(address)!);
         if (gateway !== undefined) problems.push(...gatewayProblems(gateway, [parseCidr(address)!], [...path, "gateway"]));
       });
@@ -76,8 +75,8 @@ export function addressProblems({ flannel, calico, networks, samplePod }: Partia
         const subnet = parseCidr(range.subnet)!;
         addSubnet(range.subnet, [...path, "subnet"], segment, "nad");
         nadSubnets.push(subnet);
-        const [first, last] = poolOf(subnet, range);
-        addHandedOut(first, last, `${first}-${last}`, [...path, range.rangeStart || range.rangeEnd ? "rangeStart" : "subnet"]);
+        const pool = range.rangeStart || range.rangeEnd ? `${range.rangeStart ?? ""}-${range.rangeEnd ?? ""}` : range.subnet;
+        addHandedOut(subnet.address.kind(), poolOf(subnet, range), pool, [...path, range.rangeStart || range.rangeEnd ? "rangeStart" : "subnet"]);
         if (range.gateway !== undefined) problems.push(...gatewayProblems(range.gateway, [subnet], [...path, "gateway"]));
       });
     }
@@ -89,8 +88,8 @@ export function addressProblems({ flannel, calico, networks, samplePod }: Partia
     samplePod.networks.forEach((ref, i) => ref.ips?.forEach((ip, k) => {
       const path = ["samplePod", "networks", i, "ips", k];
       addSubnet(ip, path, segments.get(nadReference(ref, samplePod.namespace)) ?? `samplePod:${i}`, "nad");
-      const address = ip.slice(0, ip.lastIndexOf("/"));
-      addHandedOut(address, address, ip, path);
+      const address = addressValue(ip.slice(0, ip.lastIndexOf("/")));
+      addHandedOut(parseCidr(ip)!.address.kind(), [address, address], ip, path);
     }));
   }
 
@@ -108,14 +107,10 @@ export function addressProblems({ flannel, calico, networks, samplePod }: Partia
  * subnet's first host to its last (IPv4: the broadcast address excluded), as host-local's
  * Range.Canonicalize sets them (plugins/ipam/host-local/backend/allocator/range.go).
  */
-function poolOf(subnet: Cidr, range: { rangeStart?: string; rangeEnd?: string }): [string, string] {
+function poolOf(subnet: Cidr, range: { rangeStart?: string; rangeEnd?: string }): [bigint, bigint] {
   const [start, end] = bounds(subnet);
-  const v4 = subnet.address.kind() === "ipv4";
-  const text = (value: bigint) => (v4
-    ? [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 255n)).join(".")
-    : Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(":"));
-  const lastHost = v4 && subnet.prefix <= 30 ? end - 1n : end;
-  return [range.rangeStart ?? text(start + 1n), range.rangeEnd ?? text(lastHost)];
+  const lastHost = subnet.address.kind() === "ipv4" && subnet.prefix <= 30 ? end - 1n : end;
+  return [range.rangeStart ? addressValue(range.rangeStart) : start + 1n, range.rangeEnd ? addressValue(range.rangeEnd) : lastHost];
 }
 
 /** A gateway: inside one of `subnets` (so of its family), not their network or broadcast address. */

@@ -5,7 +5,7 @@
  */
 import { parseCidr, type Cidr } from "./cidr";
 
-const specialRanges: ReadonlyArray<{ name: string; cidr: Cidr }> = [
+const specialRanges: ReadonlyArray<{ name: string; family: string; bounds: [bigint, bigint] }> = [
   ["unspecified (0.0.0.0/8)", "0.0.0.0/8"],
   ["loopback", "127.0.0.0/8"],
   ["link-local", "169.254.0.0/16"],
@@ -16,12 +16,19 @@ const specialRanges: ReadonlyArray<{ name: string; cidr: Cidr }> = [
   ["IPv4-mapped", "::ffff:0:0/96"],
   ["link-local", "fe80::/10"],
   ["multicast", "ff00::/8"],
-].map(([name, text]) => ({ name, cidr: parseCidr(text)! }));
+].map(([name, text]) => {
+  const cidr = parseCidr(text)!;
+  return { name, family: cidr.address.kind(), bounds: bounds(cidr) };
+});
 
 /** The first and last address of a CIDR, as numbers comparable within one family. */
+function bytesValue(bytes: number[]): bigint {
+  return bytes.reduce((acc, byte) => (acc << 8n) | BigInt(byte), 0n);
+}
+
 export function bounds(cidr: Cidr): [bigint, bigint] {
   const bits = cidr.address.kind() === "ipv4" ? 32 : 128;
-  const value = addressValue(cidr.address.toString());
+  const value = bytesValue(cidr.address.toByteArray());
   const hostBits = BigInt(bits - cidr.prefix);
   const start = (value >> hostBits) << hostBits;
   return [start, start + (1n << hostBits) - 1n];
@@ -29,20 +36,16 @@ export function bounds(cidr: Cidr): [bigint, bigint] {
 
 /** An address as a number (its bytes, big-endian). */
 export function addressValue(address: string): bigint {
-  return parseCidr(`${address}/${address.includes(":") ? 128 : 32}`)!.address.toByteArray().reduce((acc, byte) => (acc << 8n) | BigInt(byte), 0n);
+  return bytesValue(parseCidr(`${address}/${address.includes(":") ? 128 : 32}`)!.address.toByteArray());
 }
 
-function overlap(a: Cidr, b: Cidr): boolean {
-  if (a.address.kind() !== b.address.kind()) return false;
-  const [[as, ae], [bs, be]] = [bounds(a), bounds(b)];
-  return as <= be && bs <= ae;
-}
 
 /** The special range a pod network or address must not touch ("all addresses" for a /0), or undefined. */
 export function specialRangeOf(cidr: Cidr | undefined): string | undefined {
   if (!cidr) return undefined;
   if (cidr.prefix === 0) return "all-addresses (/0)";
-  return specialRanges.find((special) => overlap(special.cidr, cidr))?.name;
+  const [start, end] = bounds(cidr);
+  return specialRanges.find((special) => special.family === cidr.address.kind() && special.bounds[0] <= end && start <= special.bounds[1])?.name;
 }
 
 /** Addresses that take part in an overlap check; ranges of one `group` may overlap each other. */

@@ -102,15 +102,21 @@ export function parseGoYaml(text: string): GoYamlDocument {
   let aliasDepth = 0;
   let excessive = false;
 
-  // Anchors by name in document order: an alias means the last anchor of its name before it.
-  const anchors = new Map<string, Array<{ at: number; node: Node }>>();
-  visit(document, {
-    Node(_, node) {
-      if (!isAlias(node) && node.anchor) anchors.set(node.anchor, [...(anchors.get(node.anchor) ?? []), { at: node.range?.[0] ?? 0, node }]);
-    },
-  });
+  // Anchors by name in document order (collected at the first alias): an alias means the last
+  // anchor of its name before it.
+  let anchors: Map<string, Array<{ at: number; node: Node }>> | undefined;
+  const anchorsByName = () => {
+    const found = new Map<string, Array<{ at: number; node: Node }>>();
+    visit(document, {
+      Node(_, node) {
+        if (!isAlias(node) && node.anchor) found.set(node.anchor, [...(found.get(node.anchor) ?? []), { at: node.range?.[0] ?? 0, node }]);
+      },
+    });
+    return found;
+  };
   const target = (node: unknown): Node | undefined | null => {
     if (!isAlias(node)) return node as Node | undefined | null;
+    anchors ??= anchorsByName();
     const at = node.range?.[0] ?? 0;
     return anchors.get(node.source)?.filter((anchor) => anchor.at < at).at(-1)?.node;
   };
