@@ -5,7 +5,7 @@
  * section name used as a namespace (`flannel:backend`) would silently be ignored. Those are errors;
  * other providers' namespaces (`kubernetes:`, `pulumi:`, `aws:`, …) are not ours to judge.
  */
-import { configNamespace } from "./errors";
+import { configNamespace, shorten } from "./errors";
 import { stackConfigSchema } from "./schema";
 
 const sectionNames = Object.keys(stackConfigSchema.shape).map((name) => name.toLowerCase());
@@ -50,7 +50,7 @@ export function lookAlikeNamespaceProblem(namespace: string): string | undefined
 }
 
 /** A key as JSON, with invisible and format characters spelt out (`multi\u200bnet`). */
-const visible = (text: string) => JSON.stringify(text).replace(/[\p{Cf}\p{Zs}\p{Cc}]/gu, (c) => (c === " " ? c : `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`));
+const visible = (text: string) => JSON.stringify(shorten(text)).replace(/[\p{Cf}\p{Zs}\p{Cc}]/gu, (c) => (c === " " ? c : `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`));
 
 /** Problems with the keys of a Pulumi config map (`namespace:name`), one line each. */
 export function namespaceProblems(keys: readonly string[]): string[] {

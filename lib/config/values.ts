@@ -74,6 +74,10 @@ export const releaseTag = z.string().refine((tag) => /^v\d+\.\d+\.\d+([-.][\w.-]
   message: "must be a release tag such as v1.2.3 (not latest or snapshot)",
 });
 /** A repository that, with a release tag, is a valid image reference (kubernetes.ts, imageProblem). */
-export const imageRepository = z.string().refine((repo) => !/[@:][^/]*$/.test(repo.replace(/^[^/]*\//, "")) && imageProblem(`${repo}:v1.0.0`) === undefined, {
+export const imageRepository = z.string().refine((repo) => {
+  // No tag or digest after the registry part (whose ':' is a port): the release tag is added to it.
+  const path = repo.slice(repo.indexOf("/") + 1);
+  return !path.includes(":") && !path.includes("@") && imageProblem(`${repo}:v1.0.0`) === undefined;
+}, {
   message: "must be a lower-case image repository without tag, e.g. registry.example.com/multus-cni",
 });
