@@ -1,11 +1,10 @@
 /** `multinet:calico`: how calico-node is told which address is the node's (the autodetection pin). */
 import { z } from "zod";
-import { parseCidr } from "./cidr";
 import { specialRangeOf } from "./addresses";
+import { isIp, parseCidr } from "./cidr";
 import { configKey } from "./errors";
 import { isDnsSubdomain } from "./kubernetes";
 import { cidr, dnsLabel, networkCidr, regex, strict } from "./values";
-import { isIp } from "./cidr";
 
 /*
  * How calico-node reads IP_AUTODETECTION_METHOD / IP6_AUTODETECTION_METHOD (projectcalico/calico
