@@ -70,13 +70,19 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options {
   if (!fromEnvironment && !existsSync(file)) {
     throw new UsageError(values.stack ? `no stack "${values.stack}" (stacks: ${stackNames().join(", ")})` : `${file}: no such file`);
   }
+  let stack = values.stack;
+  try {
+    stack ??= stackNameOf(file);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const timeoutSeconds = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeoutSeconds !== undefined && !(Number.isInteger(timeoutSeconds) && timeoutSeconds >= 0)) {
     throw new UsageError(`--timeout: "${values.timeout}" is not a whole number of seconds`);
   }
   return {
     ...(fromEnvironment ? {} : { file }),
-    stack: values.stack ?? stackNameOf(file),
+    stack,
     kind: values.preflight ? "preflight" : "verify",
     json: values.json!,
     ...(values.context ? { context: values.context } : {}),

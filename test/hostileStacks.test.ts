@@ -96,4 +96,11 @@ describe("hostile stack files through their consumers", () => {
     expect(outcome.stderr).not.toMatch(/^\s+at /m);
     expect(outcome.stderr).toMatch(/multinet:|config key|is not|line \d/);
   });
+
+  it("the verifier refuses a file not named Pulumi.<stack>.yaml as the user's mistake, not an unexpected error", async () => {
+    const outcome = await verifyInProcess(["--config", path.join(corpus, "..", "verify", "README.md")], {});
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/not a stack file \(expected Pulumi\.<stack>\.yaml\)\n$/);
+    expect(outcome.stderr).not.toMatch(/unexpected/);
+  });
 });
