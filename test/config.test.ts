@@ -90,7 +90,7 @@ describe("bad input", () => {
       /^multinet:samplePod\.networks\[0\]\.name: "flannel" \(namespace "kube-system"\) is not defined/],
     ["an untagged image", (s) => { s.samplePod.image = "nginx"; }, /^multinet:samplePod\.image: "nginx" has no tag; pin a release tag or a digest$/],
     ["a latest image", (s) => { s.samplePod.image = "registry:5000/nginx:latest"; }, /^multinet:samplePod\.image: "registry:5000\/nginx:latest" is tagged 'latest'/],
-    ["a latest version", (s) => { s.multus = { version: "latest" }; }, /^multinet:multus\.version: "latest" must be a release tag such as v1\.2\.3 \(not latest or snapshot\)$/],
+    ["a latest version", (s) => { s.multus = { version: "latest" }; }, /^multinet:multus\.version: "latest" must be a release tag such as v1\.2\.3 of at most 120 characters \(not latest or snapshot\)$/],
     ["a snapshot version", (s) => { s.multus = { version: "v4.2.4-snapshot" }; }, /^multinet:multus\.version: "v4\.2\.4-snapshot" must be a release tag/],
     ["a repository with a tag", (s) => { s.flannel.imageRepository = "ghcr.io/flannel-io/flannel:v0.28.9"; }, /^multinet:flannel\.imageRepository: "ghcr\.io\/flannel-io\/flannel:v0\.28\.9" must be a lower-case image repository without tag/],
     ["an upper-case repository path", (s) => { s.flannel.imageRepository = "registry.example.com/Flannel"; }, /^multinet:flannel\.imageRepository: "registry\.example\.com\/Flannel" must be a lower-case image repository/],

@@ -41,8 +41,9 @@ function autodetectionSchema(family: "ipv4" | "ipv6") {
     }).optional(),
     cidrs: z.array(cidr.superRefine((text, ctx) => {
       if (!ofFamily(text)) ctx.addIssue({ code: "custom", message: `is not an ${version} CIDR; calico-node only matches ${version} addresses against it` });
-      const special = specialRangeOf(parseCidr(text));
-      if (special) ctx.addIssue({ code: "custom", message: `lies in the ${special} range, where no node address is` });
+      const parsed = parseCidr(text);
+      if (parsed?.prefix === 0) ctx.addIssue({ code: "custom", message: "matches every address, loopback and container bridges included; allowed: the node network's CIDR" });
+      else if (specialRangeOf(parsed)) ctx.addIssue({ code: "custom", message: `lies in the ${specialRangeOf(parsed)} range, where no node address is` });
     })).min(1).optional(),
   }).superRefine((method, ctx) => {
     const set = Object.keys(method).filter((k) => method[k as keyof typeof method] !== undefined);

@@ -69,9 +69,12 @@ export const port = z.number().int().min(1).max(65535);
 export const mtu = z.number().int().min(576).max(9216);
 /** The CNI versions Multus and the NADs may speak. */
 export const cniVersion = z.enum(["0.3.0", "0.3.1", "0.4.0", "1.0.0"]);
-/** A release tag such as v1.2.3, optionally with a suffix (-thick, -flannel1); never `latest`/`snapshot`. */
-export const releaseTag = z.string().refine((tag) => /^v\d+\.\d+\.\d+([-.][\w.-]+)?$/.test(tag) && !/snapshot/.test(tag), {
-  message: "must be a release tag such as v1.2.3 (not latest or snapshot)",
+/**
+ * A release tag such as v1.2.3, optionally with a suffix (-thick, -flannel1); never `latest`/`snapshot`;
+ * at most 120 characters, so that with `-thick` it stays within an image tag's 128.
+ */
+export const releaseTag = z.string().refine((tag) => tag.length <= 120 && /^v\d+\.\d+\.\d+([-.][\w.-]+)?$/.test(tag) && !/snapshot/.test(tag), {
+  message: "must be a release tag such as v1.2.3 of at most 120 characters (not latest or snapshot)",
 });
 /** A repository that, with a release tag, is a valid image reference (kubernetes.ts, imageProblem). */
 export const imageRepository = z.string().refine((repo) => {
