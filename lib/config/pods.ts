@@ -30,7 +30,7 @@ export const resourcesSchema = (of: string, defaults: { cpu: string; memory: str
 
 /** Where a DaemonSet's pods run; `why` says why the default tolerations are what they are. */
 export const schedulingFields = (defaultTolerations: z.input<typeof toleration>[], why = "") => ({
-  tolerations: z.array(toleration).default(defaultTolerations).meta({ description: `tolerations of the DaemonSet's pods${why}` }),
-  nodeSelector: nodeSelector.default({ "kubernetes.io/os": "linux" }).meta({ description: "node selector of the DaemonSet's pods" }),
-  priorityClassName: priorityClassName.default("system-node-critical").meta({ description: "priority class of the DaemonSet's pods" }),
+  tolerations: z.array(toleration).default(defaultTolerations).meta({ description: `tolerations of the DaemonSet's pods${why}; checked as the API server checks them (a key is a qualified name, no key needs \`operator: Exists\`, \`Exists\` takes no value, \`tolerationSeconds\` only with \`NoExecute\`)` }),
+  nodeSelector: nodeSelector.default({ "kubernetes.io/os": "linux" }).meta({ description: "node selector of the DaemonSet's pods: label keys (qualified names) to label values" }),
+  priorityClassName: priorityClassName.default("system-node-critical").meta({ description: "priority class of the DaemonSet's pods (a DNS-1123 subdomain)" }),
 });
