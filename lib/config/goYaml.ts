@@ -83,7 +83,6 @@ export interface GoYamlDocument {
   valueOf(node: unknown, path: string): unknown;
   /** A mapping key as Go reads it: a string, or undefined (with a problem) when it is not one. */
   keyOf(node: unknown, path: string): string | undefined;
-  place: Place;
   /** The node an alias points to (or the node itself). */
   resolve(node: unknown): Node | undefined | null;
 }
@@ -194,5 +193,5 @@ export function parseGoYaml(text: string): GoYamlDocument {
     return null;
   };
 
-  return { document, problems, valueOf, keyOf, place, resolve: target };
+  return { document, problems, valueOf, keyOf, resolve: target };
 }

@@ -18,7 +18,7 @@ const confusables: Record<string, string> = {
 };
 
 /** The Latin-looking spelling of a name: NFKC, no accents or invisible characters, look-alikes mapped. */
-export function skeleton(name: string): string {
+function skeleton(name: string): string {
   return name.normalize("NFKC").toLowerCase().normalize("NFD")
     .replace(/[\p{M}\p{Default_Ignorable_Code_Point}\s]/gu, "")
     .replace(/[^ -~]/g, (c) => confusables[c] ?? c);

@@ -43,7 +43,7 @@ const lineOf = (text: string, offset: number) => text.slice(0, offset).split("\n
  * YAML forbids (yaml.v3's reader refuses control characters other than tab, LF and CR, and DEL).
  * A UTF-8 byte-order mark is dropped, as Pulumi does (workspace/loaders.go, readFileStripUTF8BOM).
  */
-export function stackFileText(input: string | Uint8Array): { text: string } | { problem: string } {
+function stackFileText(input: string | Uint8Array): { text: string } | { problem: string } {
   if (typeof input !== "string") {
     if (input.length > stackFileMaxBytes) return { problem: `is ${input.length} bytes; stack files are limited to ${stackFileMaxBytes} bytes` };
     if ((input[0] === 0xff && input[1] === 0xfe) || (input[0] === 0xfe && input[1] === 0xff)) {
