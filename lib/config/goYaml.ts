@@ -12,6 +12,7 @@
  * Duplicate keys are an error in both. Every problem comes back as one line with its place.
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import { shorten } from "./errors";
 
 const tagPrefix = "tag:yaml.org,2002:";
 const allowedTags = new Set([`${tagPrefix}str`, `${tagPrefix}map`, `${tagPrefix}seq`]);
@@ -48,23 +49,24 @@ function goInteger(text: string): bigint | undefined {
 
 /** yaml.v3's resolve() for a plain scalar without tag. */
 export function resolvePlainScalar(text: string): Resolved {
+  const shown = shorten(text);
   const hint = text === "" ? "N" : /^[+-]/.test(text) ? "S" : /^\d/.test(text) ? "D" : /^[yYnNtTfFoO~]/.test(text) ? "M" : text[0] === "." ? "." : "";
   if (hint === "") return { ok: true, value: text };
   if (text in resolveMap) {
     const value = resolveMap[text];
-    if (typeof value === "number") return { ok: false, problem: `${text} is a YAML float that JSON cannot carry (Pulumi fails on it); quote it or use a number` };
+    if (typeof value === "number") return { ok: false, problem: `${shown} is a YAML float that JSON cannot carry (Pulumi fails on it); quote it or use a number` };
     return { ok: true, value };
   }
   if (hint === ".") return /^\.[0-9]+(?:[eE][+-]?[0-9]+)?$/.test(text) ? { ok: true, value: Number(text) } : { ok: true, value: text };
   if (hint === "M") return { ok: true, value: text };
   if (/^\d{4}-\d{1,2}-\d{1,2}(?:$|[Tt ])/.test(text)) {
-    return { ok: false, problem: `${text} is a YAML timestamp, which Pulumi rewrites as Go time text; quote it if it is a string` };
+    return { ok: false, problem: `${shown} is a YAML timestamp, which Pulumi rewrites as Go time text; quote it if it is a string` };
   }
   const plain = text.replaceAll("_", "");
   const integer = goInteger(plain);
   if (integer !== undefined) {
     if (integer > BigInt(Number.MAX_SAFE_INTEGER) || integer < BigInt(Number.MIN_SAFE_INTEGER)) {
-      return { ok: false, problem: `${text} is an integer too large to be read exactly; quote it if it is a string` };
+      return { ok: false, problem: `${shown} is an integer too large to be read exactly; quote it if it is a string` };
     }
     return { ok: true, value: Number(integer) };
   }
@@ -140,7 +142,7 @@ export function parseGoYaml(text: string): GoYamlDocument {
       }
       const resolved = resolvePlainScalar(text);
       if (!resolved.ok || typeof resolved.value !== "string") {
-        problems.push(`${path} (${place(node)}): the key ${JSON.stringify(text)} is not a string in Pulumi's YAML (it reads ${resolved.ok ? JSON.stringify(resolved.value) : "a non-string"}); quote it`);
+        problems.push(`${path} (${place(node)}): the key ${JSON.stringify(shorten(text))} is not a string in Pulumi's YAML (it reads ${resolved.ok ? JSON.stringify(resolved.value) : "a non-string"}); quote it`);
         return undefined;
       }
     } else if (tagProblem(node, path)) {
@@ -178,7 +180,7 @@ export function parseGoYaml(text: string): GoYamlDocument {
       const out: Record<string, unknown> = Object.create(null);
       for (const item of node.items) {
         const key = keyOf(item.key, path);
-        if (key !== undefined) out[key] = valueOf(item.value, `${path}.${key}`);
+        if (key !== undefined) out[key] = valueOf(item.value, `${path}.${shorten(key)}`);
       }
       return out;
     }
