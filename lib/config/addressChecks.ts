@@ -17,7 +17,8 @@ import { configKey, type Path } from "./errors";
 import { nadReference, podChoosesAddresses } from "./references";
 import type { NetworkConfig, StackConfig } from "./schema";
 
-type Kind = "calico" | "flannel" | "nad";
+/** What a range is: a pool, the Flannel network, a NAD subnet, or a pod's own address with its subnet. */
+type Kind = "calico" | "flannel" | "nad" | "address";
 
 /** The L2 segment a NAD joins on a node: NADs on one segment may share a subnet. */
 function segmentOf(network: NetworkConfig, index: number): string {
@@ -45,6 +46,11 @@ export function addressProblems({ flannel, calico, networks, samplePod }: Partia
     const cidr = parseCidr(text)!;
     const special = specialRangeOf(cidr);
     if (special) problems.push(`${configKey(path)}: "${text}" touches the ${special} range; allowed: a unicast range for pods`);
+    // A pod's own address (static, or named by the pod) cannot be its subnet's network or broadcast address.
+    const host = text.slice(0, text.lastIndexOf("/"));
+    if (kind === "address" && isNetworkOrBroadcast(cidr, host)) {
+      problems.push(`${configKey(path)}: "${text}" is the network or broadcast address of its subnet; allowed: a host address`);
+    }
     subnets.push({ ...asRange(cidr, text, path, group, subnets.length), kind });
   };
   const addHandedOut = (family: "ipv4" | "ipv6", [start, end]: [bigint, bigint], text: string, path: Path) => {
@@ -63,7 +69,7 @@ export function addressProblems({ flannel, calico, networks, samplePod }: Partia
     if (network.ipam.type === "static") {
       network.ipam.addresses?.forEach(({ address, gateway }, a) => {
         const path = [...ipamPath, "addresses", a];
-        addSubnet(address, [...path, "address"], segment, "nad");
+        addSubnet(address, [...path, "address"], segment, "address");
         const ip = addressValue(address.slice(0, address.lastIndexOf("/")));
         addHandedOut(parseCidr(address)!.address.kind(), [ip, ip], address, [...path, "address"]);
         nadSubnets.push(parseCidr(address)!);
@@ -87,7 +93,7 @@ export function addressProblems({ flannel, calico, networks, samplePod }: Partia
   if (samplePod?.enabled) {
     samplePod.networks.forEach((ref, i) => ref.ips?.forEach((ip, k) => {
       const path = ["samplePod", "networks", i, "ips", k];
-      addSubnet(ip, path, segments.get(nadReference(ref, samplePod.namespace)) ?? `samplePod:${i}`, "nad");
+      addSubnet(ip, path, segments.get(nadReference(ref, samplePod.namespace)) ?? `samplePod:${i}`, "address");
       const address = addressValue(ip.slice(0, ip.lastIndexOf("/")));
       addHandedOut(parseCidr(ip)!.address.kind(), [address, address], ip, path);
     }));
