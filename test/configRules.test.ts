@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { formatConfigErrors, imageProblem, interfaceNameProblem, pulumiConfigFromStackText, quantityValue, validateStackConfig } from "../lib/config";
 import { overlappingPairs, type AddressRange } from "../lib/config/addresses";
 import { resolvePlainScalar } from "../lib/config/goYaml";
-import { lookAlikeNamespaceProblem } from "../lib/config/namespaces";
+import { lookAlikeNamespaceProblem } from "../lib/config/configKeys";
 import { goRegexpProblem } from "../lib/config/re2";
 
 describe("plain YAML scalars, as gopkg.in/yaml.v3 resolve.go reads them", () => {

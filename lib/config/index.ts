@@ -9,11 +9,12 @@
 import type { z } from "zod";
 import { crossFieldProblems } from "./checks";
 import { describeIssue, configKey, type Path } from "./errors";
-import { namespaceProblems } from "./namespaces";
+import { namespaceProblems } from "./configKeys";
 import { stackConfigSchema, type StackConfig } from "./schema";
 import { multinetValues } from "./sources";
 
 export * from "./references";
+export * from "./namespaces";
 export * from "./sources";
 export { pulumiConfigFromStackText, StackFileError, stackFileMaxBytes } from "./stackFile";
 export * from "./schema";
@@ -23,6 +24,7 @@ export { interfaceNameProblem, isDnsLabel, isInterfaceName } from "./values";
 export { multusSchema } from "./multus";
 export { flannelSchema } from "./flannel";
 export { calicoSchema } from "./calico";
+export { cniPluginsInImage, cniPluginsNeverInstalled, cniPluginsSchema } from "./cniPlugins";
 export { networkSchema } from "./networks";
 export { samplePodSchema } from "./samplePod";
 export { verificationSchema } from "./verification";

@@ -7,7 +7,7 @@
 import { isMap, isScalar } from "yaml";
 import { configNamespace } from "./errors";
 import { parseGoYaml, type GoYamlDocument } from "./goYaml";
-import { stackKeyProblem } from "./namespaces";
+import { stackKeyProblem } from "./configKeys";
 import { withoutSecureValues, type SecureValues, type StackFileConfig } from "./sources";
 
 /** Larger stack files are refused before they are read (a 10,000-network stack is about 2 MiB). */
