@@ -1,6 +1,6 @@
 /**
  * A stack file's bytes read the way the Pulumi CLI reads them: UTF-8 text, YAML as gopkg.in/yaml.v3
- * decodes it (goYaml.ts), keys as config.ParseKey takes them (namespaces.ts), values turned into the
+ * decodes it (goYaml.ts), keys as config.ParseKey takes them (configKeys.ts), values turned into the
  * strings the program receives. Anything it cannot read the same way is refused, every problem on
  * a line of its own.
  */
