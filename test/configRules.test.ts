@@ -119,11 +119,12 @@ describe("scale", () => {
     expect(formatConfigErrors(errors).split("\n")).toHaveLength(errors.length + 1);
   });
 
-  it("validates 10,000 networks within a loose bound (npm run bench:config measures it)", () => {
+  it("validates 10,000 networks as the program receives them within a loose bound (npm run bench:config measures reading too)", () => {
     const subnet = (i: number) => `10.${(i >> 8) & 255}.${i & 255}.0/24`;
     const networks = Array.from({ length: 10_000 }, (_, i) => ({ name: `net-${i}`, type: "macvlan", master: "eth1", ipam: { type: "host-local", ranges: [{ subnet: subnet(i) }] } }));
+    const config = Object.fromEntries(Object.entries({ ...base, "multinet:networks": networks }).map(([key, value]) => [key, JSON.stringify(value)]));
     const started = Date.now();
-    expect(validateStackConfig(read({ ...base, "multinet:networks": networks }))).toMatchObject({ ok: true });
+    expect(validateStackConfig(config)).toMatchObject({ ok: true });
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 
