@@ -18,6 +18,8 @@ import { parseArgs } from "node:util";
 import type { StackConfig } from "../lib/config";
 import { configEnvVar, formatConfigErrors, multinetValues, validateConfig } from "../lib/config";
 import { connect, isRetryable, KubeError, pollUntil, type Kube } from "../lib/kube/connection";
+import { endCredentialPlugins } from "../lib/kube/credentials";
+import { RunDeadline } from "../lib/kube/deadline";
 import { deletePeer, ping, startPeer } from "../lib/kube/peer";
 import { preflightSnapshot, verifySnapshot } from "../lib/kube/reads";
 import { readStackFile, stackFilePath, stackNameOf, stackNames } from "../lib/files/stackFiles";
@@ -122,6 +124,25 @@ function loadStack(file: string): { config: StackConfig; kubeContext?: string; n
 }
 
 /** `addresses`: the sample pod's attachment addresses, from the judgement that passed it. */
+/** How long deleting the peer pod may take once the deadline has passed. */
+const cleanupGraceMs = 15_000;
+
+/** With `--timeout 0` (look once, do not wait), the one look still ends within this. */
+const lookOnceSeconds = 30;
+
+/**
+ * A failed read is a failed check (`cluster/read`), exit code 1, as it is for the verification at
+ * its deadline; a server that is not a usable Kubernetes API or rejects the credentials is exit code 2.
+ */
+async function preflight(kube: Kube, config: StackConfig): Promise<Finding[]> {
+  try {
+    return preflightFindings(config, await preflightSnapshot(kube, config));
+  } catch (error) {
+    if (!isRetryable(error)) throw error;
+    return [fail("cluster/read", (error as Error).message)];
+  }
+}
+
 async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot, addresses: Map<string, string>, deadline: number): Promise<PingObservation> {
   const plan = pingPlan(config);
   if (!plan.attachments.length) return { skipped: "no flannel attachment: only those prove a packet crossed nodes (see the ping/<ifname> lines)" };
@@ -131,6 +152,7 @@ async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot
   if ("skipped" in candidates) return { skipped: candidates.skipped };
   // The peer gets at least 90 seconds to start, even when the checks above used up most of the timeout.
   const peerDeadline = Math.max(deadline, Date.now() + 90_000);
+  kube.deadline.extendTo(peerDeadline);
   const lifetime = Math.ceil((peerDeadline - Date.now()) / 1000) + 120;
   const pod = peerPod(config, plan.attachments, candidates.nodes, lifetime);
   const where = { namespace: config.samplePod.namespace, name: peerPodName(config.samplePod.name), container: "peer" };
@@ -149,6 +171,8 @@ async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot
     }
   } finally {
     // Only the pod this run created is deleted; a failure to delete is a note, not a failed run.
+    // Past the deadline, the delete gets a few seconds of its own.
+    if (kube.deadline.signal.aborted) kube.deadline.grace(cleanupGraceMs);
     if (started.uid !== undefined) cleanup = await deletePeer(kube, where.namespace, where.name, started.uid || undefined);
   }
   const note = cleanup ? { cleanup: `${cleanup} (it stops itself after ${lifetime}s)` } : {};
@@ -156,21 +180,28 @@ async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot
   return { peer: `${where.namespace}/${where.name}`, peerNode: started.pod.spec?.nodeName ?? "?", samplePodNode, results, ...note };
 }
 
-async function verify(kube: Kube, config: StackConfig, opts: Options): Promise<{ findings: Finding[]; note?: string }> {
-  const timeoutSeconds = opts.timeoutSeconds ?? config.verification.timeoutSeconds;
-  const deadline = Date.now() + timeoutSeconds * 1000;
+async function verify(kube: Kube, config: StackConfig, opts: Options, timeoutSeconds: number): Promise<{ findings: Finding[]; note?: string }> {
+  // `--timeout 0` looks once: no waiting, though the look itself still has the run's deadline.
+  const deadline = timeoutSeconds > 0 ? kube.deadline.at : Date.now();
+  type Attempt = { snapshot?: VerifySnapshot; findings: Finding[]; addresses?: Map<string, string> };
+  let previous: Attempt | undefined;
   // Rollouts and the pod may still be settling right after a deploy: poll until green or the deadline.
-  // A request that fails on the way (timeout, 429, 5xx) is one failed attempt; rejected credentials end the run.
-  const polled = await pollUntil<{ snapshot?: VerifySnapshot; findings: Finding[]; addresses?: Map<string, string> }>(async () => {
+  // A request that fails on the way (timeout, 429, 5xx, a malformed answer) is one failed attempt;
+  // rejected credentials or a server that is not the Kubernetes API end the run. An attempt cut off
+  // by the deadline leaves the one before it standing.
+  const polled = await pollUntil<Attempt>(async () => {
     try {
       const snapshot = await verifySnapshot(kube, config);
       const { findings, samplePodAddresses } = judgeSnapshot(config, snapshot);
-      return { done: findings.every((f) => f.ok), value: { snapshot, findings, addresses: samplePodAddresses } };
+      previous = { snapshot, findings, addresses: samplePodAddresses };
+      return { done: findings.every((f) => f.ok), value: previous };
     } catch (error) {
       if (!isRetryable(error)) throw error;
-      return { done: false, value: { snapshot: undefined, findings: [fail("cluster/read", (error as Error).message)] } };
+      if (kube.deadline.signal.aborted && previous) return { done: false, value: previous };
+      previous = { snapshot: undefined, findings: [fail("cluster/read", (error as Error).message)] };
+      return { done: false, value: previous };
     }
-  }, deadline, 5000);
+  }, deadline, 5000, kube.deadline.signal);
   const { snapshot, findings, addresses } = polled.value;
   const note = polled.timedOut && timeoutSeconds > 0
     ? `still failing after waiting ${timeoutSeconds}s (multinet:verification.timeoutSeconds, or --timeout)`
@@ -199,34 +230,52 @@ function emit(report: Report, json: boolean, io: VerifyIo): Promise<void> {
 export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: VerifyIo): Promise<number> {
   let opts: Options | undefined;
   let context: string | undefined;
+  let deadline: RunDeadline | undefined;
   try {
     opts = options(argv, env);
     const { config, kubeContext, note } = opts.file !== undefined ? loadStack(opts.file) : { config: configFromEnvironment(env[configEnvVar]!), kubeContext: undefined, note: undefined };
     if (note) await io.stderr(note);
-    const kube = await connect({ context: opts.context ?? kubeContext, env });
+    const timeoutSeconds = opts.timeoutSeconds ?? config.verification.timeoutSeconds;
+    deadline = timeoutSeconds > 0
+      ? new RunDeadline(Date.now() + timeoutSeconds * 1000, `${timeoutSeconds}s (multinet:verification.timeoutSeconds, or --timeout)`)
+      : new RunDeadline(Date.now() + lookOnceSeconds * 1000, `${lookOnceSeconds}s for one look (--timeout 0)`);
+    const kube = await connect({ context: opts.context ?? kubeContext, env, deadline });
     context = kube.context;
     let report: Report;
     if (opts.kind === "preflight") {
-      report = buildReport("preflight", opts.stack, preflightFindings(config, await preflightSnapshot(kube, config)), context);
+      report = buildReport("preflight", opts.stack, await preflight(kube, config), context);
     } else {
-      const { findings, note } = await verify(kube, config, opts);
+      const { findings, note } = await verify(kube, config, opts, timeoutSeconds);
       report = { ...buildReport("verify", opts.stack, findings, context), ...(note ? { note } : {}) };
     }
     await emit(report, opts.json, io);
     return report.ok || opts.exitZero ? 0 : 1;
   } catch (error) {
     const known = error instanceof UsageError || error instanceof KubeError;
-    const message = known || !env.MULTINET_DEBUG ? (error as Error).message ?? String(error) : (error as Error).stack ?? String(error);
-    const hint = known || env.MULTINET_DEBUG ? "" : " (unexpected; MULTINET_DEBUG=1 prints the stack)";
-    await emit(errorReport(opts?.kind ?? "verify", opts?.stack ?? "?", `${message}${hint}`, context), opts?.json ?? argv.includes("--json"), io);
+    // Anything else is a bug of ours: its JavaScript text would only confuse, the stack is there on request.
+    const message = known ? (error as Error).message
+      : env.MULTINET_DEBUG ? (error as Error).stack ?? String(error)
+        : "an unexpected internal error (a bug in multinet; MULTINET_DEBUG=1 prints the stack)";
+    await emit(errorReport(opts?.kind ?? "verify", opts?.stack ?? "?", message, context), opts?.json ?? argv.includes("--json"), io);
     // failOnError: false (--exit-zero) only records it: the report carries the error.
     return opts?.exitZero ? 0 : 2;
+  } finally {
+    deadline?.dispose();
+    endCredentialPlugins();
   }
 }
 
 // Run as a command (not when a test imports runVerify). Exit explicitly: keep-alive sockets of the
 // API client must not hold the process open.
 if (require.main === module) {
+  // A credential plugin runs in its own process group: end it with the verifier, however it ends.
+  process.on("exit", endCredentialPlugins);
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    process.on(signal, () => {
+      endCredentialPlugins();
+      process.exit(code);
+    });
+  }
   const to = (stream: NodeJS.WriteStream) => (text: string) => new Promise<void>((resolve) => stream.write(text, () => resolve()));
   runVerify(process.argv.slice(2), process.env, { stdout: to(process.stdout), stderr: to(process.stderr) })
     .then((code) => process.exit(code), () => process.exit(2));

@@ -3,10 +3,11 @@
  * happens before the request is sent, the HTTP status kept for retry decisions, and the peer pod's
  * ownership check before any delete.
  */
-import { ApiException, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type Exec } from "@kubernetes/client-node";
+import { ApiException, type AppsV1Api, type CoreV1Api, type CustomObjectsApi } from "@kubernetes/client-node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { describe, expect, it, vi } from "vitest";
 import { isAuthError, isRetryable, KubeError, type Kube } from "../lib/kube/connection";
+import { RunDeadline } from "../lib/kube/deadline";
 import { deletePeer, startPeer } from "../lib/kube/peer";
 import { listNodes } from "../lib/kube/reads";
 import { peerLabels } from "../lib/verify/ping";
@@ -21,8 +22,9 @@ function kube(core: Partial<Record<keyof CoreV1Api, unknown>>, requestTimeoutMs 
     core: core as unknown as CoreV1Api,
     apps: {} as AppsV1Api,
     custom: {} as CustomObjectsApi,
-    exec: {} as Exec,
+    exec: {} as Kube["exec"],
     requestTimeoutMs,
+    deadline: new RunDeadline(Date.now() + 60_000, "test"),
   };
 }
 

@@ -1,24 +1,32 @@
 /**
- * The connection to the Kubernetes API: load the kubeconfig the way kubectl does, pick the context
- * and prove the API server is there (failing within seconds, with a sentence, when it is not);
- * the errors a request can end with, each request's deadline, and the bounded poll every wait uses.
+ * The connection to the Kubernetes API: load the kubeconfig the way kubectl does, pick the context,
+ * get the credential (lib/kube/credentials.ts) and prove the API server is there (failing within
+ * seconds, with a sentence, when it is not); the errors a request can end with, each request's
+ * deadline under the run's (lib/kube/deadline.ts), and the bounded poll every wait uses.
  */
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import {
-  ApiException, AppsV1Api, CoreV1Api, createConfiguration, CustomObjectsApi, Exec, KubeConfig, ServerConfiguration, VersionApi,
-  type Configuration, type RequestContext, type ResponseContext,
+  ApiException, AppsV1Api, CoreV1Api, createConfiguration, CustomObjectsApi, KubeConfig, ServerConfiguration, VersionApi,
+  type Configuration, type RequestContext, type ResponseContext, type User,
 } from "@kubernetes/client-node";
+import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
+import { CredentialError, runCredentialPlugin, type ExecPlugin } from "./credentials";
+import { DeadlineError, RunDeadline } from "./deadline";
+import { cappedHttpLibrary, defaultMaxResponseBytes, TransportError } from "./http";
 
 /** A failure the user can act on; its message is printed as is, without a stack trace. */
 export class KubeError extends Error {
   /** The HTTP status the API server answered with, when it answered. */
   readonly status?: number;
+  /** Asking again will not help: the server is not a usable Kubernetes API (HTML, a redirect, an answer over the cap). */
+  readonly permanent: boolean;
 
-  constructor(message: string, status?: number) {
+  constructor(message: string, status?: number, permanent = false) {
     super(message);
     if (status !== undefined) this.status = status;
+    this.permanent = permanent;
   }
 }
 
@@ -27,10 +35,16 @@ export function isAuthError(error: unknown): boolean {
   return error instanceof KubeError && (error.status === 401 || error.status === 403);
 }
 
-/** A failed request worth another attempt before the deadline: timeouts, 429, 5xx, dropped connections. */
+/**
+ * A failed request worth another attempt before the deadline: timeouts, 429, 5xx, dropped
+ * connections, answers of the wrong shape.
+ */
 export function isRetryable(error: unknown): boolean {
-  return error instanceof KubeError && !isAuthError(error);
+  return error instanceof KubeError && !isAuthError(error) && !error.permanent;
 }
+
+/** The transport found the server is not a usable Kubernetes API. */
+const isPermanent = (error: unknown) => error instanceof TransportError && !error.transient;
 
 export interface KubeOptions {
   /** Context to use instead of the kubeconfig's current-context. */
@@ -41,6 +55,12 @@ export interface KubeOptions {
   requestTimeoutMs?: number;
   /** Where KUBECONFIG and HOME are read: the process's environment unless given. */
   env?: NodeJS.ProcessEnv;
+  /** The run's deadline, which every request and exec stream is cut off at; none unless given. */
+  deadline?: RunDeadline;
+  /** The largest API answer read (lib/kube/http.ts). */
+  maxResponseBytes?: number;
+  /** The exec credential plugin's own time-out (the run's deadline applies too). */
+  credentialTimeoutMs?: number;
 }
 
 export interface Kube {
@@ -49,8 +69,10 @@ export interface Kube {
   core: CoreV1Api;
   apps: AppsV1Api;
   custom: CustomObjectsApi;
-  exec: Exec;
+  /** Opens exec streams (lib/kube/exec.ts). */
+  exec: WebSocketHandler;
   requestTimeoutMs: number;
+  deadline: RunDeadline;
 }
 
 /** Where the kubeconfig comes from, in the words kubectl users know, and how to load it (kubectl's order). */
@@ -79,6 +101,7 @@ const networkCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENET
 
 /** One sentence for any error a request can end with. */
 export function describeRequestError(error: unknown, timeoutMs: number): string {
+  if (error instanceof DeadlineError || error instanceof TransportError || error instanceof KubeError) return error.message;
   const e = error as { name?: string; code?: unknown; message?: string; body?: unknown };
   if (e?.name === "AbortError" || e?.name === "TimeoutError") return `no answer within ${timeoutMs / 1000}s`;
   if (error instanceof ApiException) {
@@ -94,24 +117,79 @@ export function describeRequestError(error: unknown, timeoutMs: number): string 
 
 export const isNotFound = (error: unknown) => error instanceof ApiException && error.code === 404;
 
-/** Resolves with the promise's value, or rejects with a KubeError after `ms` (whatever hangs: auth plugins, sockets). */
-export function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+/**
+ * Resolves with the promise's value, or rejects with a KubeError after `ms` (whatever hangs:
+ * sockets, streams), or with the signal's reason once it aborts (the run's deadline).
+ */
+export function withDeadline<T>(promise: Promise<T>, ms: number, message: string, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new KubeError(message)), ms);
+    if (!signal) return;
+    onAbort = () => reject(new KubeError((signal.reason as Error).message));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort);
   });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, deadline]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  });
 }
 
-function apiConfiguration(kc: KubeConfig, server: string, timeoutMs: number): Configuration {
+/** Every request ends at its own time-out or the run's deadline, whichever comes first. */
+function apiConfiguration(kc: KubeConfig, server: string, timeoutMs: number, run: RunDeadline, maxBytes: number): Configuration {
   const deadline = {
     pre: (context: RequestContext) => {
-      context.setSignal(AbortSignal.timeout(timeoutMs));
+      context.setSignal(AbortSignal.any([run.signal, AbortSignal.timeout(timeoutMs)]));
       return Promise.resolve(context);
     },
     post: (response: ResponseContext) => Promise.resolve(response),
   };
-  return createConfiguration({ baseServer: new ServerConfiguration(server, {}), authMethods: { default: kc }, promiseMiddleware: [deadline] });
+  return createConfiguration({
+    baseServer: new ServerConfiguration(server, {}), authMethods: { default: kc }, promiseMiddleware: [deadline], httpApi: cappedHttpLibrary(maxBytes),
+  });
+}
+
+/**
+ * client-node's in-tree gcp and azure auth providers run their command with execSync, which blocks
+ * the whole process (no deadline can cut it off); kubectl removed both in Kubernetes 1.26
+ * (CHANGELOG-1.26: "the in-tree gcp and azure auth plugins have been removed").
+ */
+const blockingAuthProviders = new Set(["gcp", "azure"]);
+
+/**
+ * The user's credential plugin, run here (lib/kube/credentials.ts), its credential put in the
+ * kubeconfig in its place, so client-node never runs it.
+ */
+async function resolveCredentialPlugin(kc: KubeConfig, context: string, options: { env: NodeJS.ProcessEnv; timeoutMs: number; deadline: RunDeadline }): Promise<void> {
+  const user = kc.getCurrentUser();
+  if (!user) return;
+  const provider = user.authProvider as { name?: string; config?: { exec?: ExecPlugin } } | undefined;
+  if (provider?.name && blockingAuthProviders.has(provider.name)) {
+    throw new KubeError(`kube context "${context}" uses the ${provider.name} auth-provider, which kubectl removed in 1.26 and multinet does not run: use its exec credential plugin (e.g. gke-gcloud-auth-plugin, kubelogin)`);
+  }
+  const plugin = (user.exec ?? provider?.config?.exec) as ExecPlugin | undefined;
+  if (!plugin) return;
+  const timeoutMs = Math.max(1, Math.min(options.timeoutMs, options.deadline.left));
+  let credential;
+  try {
+    credential = await runCredentialPlugin(plugin, { env: options.env, timeoutMs, signal: options.deadline.signal });
+  } catch (error) {
+    if (error instanceof CredentialError) throw new KubeError(`kube context "${context}": ${error.message}`);
+    throw error;
+  }
+  const resolved: User = {
+    name: user.name,
+    ...(credential.token ? { token: credential.token } : {}),
+    // client-node reads certData/keyData as base64 (bufferFromFileOrString); the plugin gives PEM.
+    ...(credential.clientCertificateData ? { certData: Buffer.from(credential.clientCertificateData).toString("base64") } : {}),
+    ...(credential.clientKeyData ? { keyData: Buffer.from(credential.clientKeyData).toString("base64") } : {}),
+  };
+  kc.loadFromOptions({
+    clusters: kc.clusters, contexts: kc.contexts, currentContext: kc.currentContext,
+    users: kc.users.map((u) => (u.name === user.name ? resolved : u)),
+  });
 }
 
 /**
@@ -120,9 +198,11 @@ function apiConfiguration(kc: KubeConfig, server: string, timeoutMs: number): Co
  * here, within `connectTimeoutMs`, as a KubeError that says which.
  */
 export async function connect(options: KubeOptions = {}): Promise<Kube> {
-  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 20000;
-  const found = kubeconfigSource(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const deadline = options.deadline ?? new RunDeadline(Number.MAX_SAFE_INTEGER, "no deadline");
+  const maxBytes = options.maxResponseBytes ?? defaultMaxResponseBytes;
+  const found = kubeconfigSource(env);
   if (!found) throw new KubeError("no kubeconfig: set KUBECONFIG or create ~/.kube/config (kubectl config view shows what kubectl uses)");
   const { source } = found;
 
@@ -145,12 +225,16 @@ export async function connect(options: KubeOptions = {}): Promise<Kube> {
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server) throw new KubeError(`kube context "${context}" (${source}) names no cluster with a server address`);
 
+  await resolveCredentialPlugin(kc, context, { env, timeoutMs: options.credentialTimeoutMs ?? 30000, deadline });
+
   const server = cluster.server;
-  const unreachable = (reason: string) => new KubeError(`cannot reach the Kubernetes API server ${server} (context "${context}"): ${reason}`);
+  const connectTimeoutMs = Math.min(options.connectTimeoutMs ?? 5000, Math.max(1, deadline.left));
+  const unreachable = (reason: string, permanent = false) => new KubeError(`cannot reach the Kubernetes API server ${server} (context "${context}"): ${reason}`, undefined, permanent);
   try {
-    await withDeadline(new VersionApi(apiConfiguration(kc, server, connectTimeoutMs)).getCode(), connectTimeoutMs + 1000,
-      `no answer within ${connectTimeoutMs / 1000}s`);
+    await withDeadline(new VersionApi(apiConfiguration(kc, server, connectTimeoutMs, deadline, maxBytes)).getCode(), connectTimeoutMs + 1000,
+      `no answer within ${connectTimeoutMs / 1000}s`, deadline.signal);
   } catch (error) {
+    if (error instanceof TransportError) throw new KubeError(`kube context "${context}": ${error.message}`, undefined, !error.transient);
     if (error instanceof KubeError) throw unreachable(error.message);
     if (isNotFound(error)) throw unreachable("it answered 404 on /version: not a Kubernetes API server");
     const code = (error as { code?: unknown }).code;
@@ -160,15 +244,16 @@ export async function connect(options: KubeOptions = {}): Promise<Kube> {
     throw unreachable(describeRequestError(error, connectTimeoutMs));
   }
 
-  const configuration = apiConfiguration(kc, server, requestTimeoutMs);
+  const configuration = apiConfiguration(kc, server, requestTimeoutMs, deadline, maxBytes);
   return {
     context,
     server,
     core: new CoreV1Api(configuration),
     apps: new AppsV1Api(configuration),
     custom: new CustomObjectsApi(configuration),
-    exec: new Exec(kc),
+    exec: new WebSocketHandler(kc),
     requestTimeoutMs,
+    deadline,
   };
 }
 
@@ -177,26 +262,45 @@ export async function connect(options: KubeOptions = {}): Promise<Kube> {
  * authentication, so an exec credential plugin that hangs is cut off here.
  */
 export function timed<T>(kube: Kube, request: () => Promise<T>): Promise<T> {
-  return withDeadline(request(), kube.requestTimeoutMs + 1000, `no answer within ${kube.requestTimeoutMs / 1000}s`);
+  return withDeadline(request(), kube.requestTimeoutMs + 1000, `no answer within ${kube.requestTimeoutMs / 1000}s`, kube.deadline.signal);
 }
 
 /** Why a request failed, in one sentence: a KubeError's own message (a deadline), else the API's answer. */
 export function failureReason(kube: Kube, error: unknown): string {
-  return error instanceof KubeError ? error.message : describeRequestError(error, kube.requestTimeoutMs);
+  return describeRequestError(error, kube.requestTimeoutMs);
+}
+
+/** A failed request as a KubeError that says what was being done, keeping its status and whether to retry. */
+export function requestFailure(kube: Kube, doing: string, error: unknown): KubeError {
+  return new KubeError(`${doing}: ${failureReason(kube, error)}`, statusOf(error) ?? (error instanceof KubeError ? error.status : undefined),
+    isPermanent(error) || (error instanceof KubeError && error.permanent));
 }
 
 export const statusOf = (error: unknown) => (error instanceof ApiException ? error.code : undefined);
 
+/** How long before the deadline the last attempt of a poll starts, so it can finish by it. */
+const lastAttemptMs = 1000;
+
 /**
- * Calls `attempt` until it reports done or the deadline passes, `intervalMs` apart: a bounded poll.
+ * Calls `attempt` until it reports done or the deadline passes, `intervalMs` apart, the last one a
+ * second before the deadline: a bounded poll. `signal` (the run's deadline) ends the waiting early.
  * Returns the last value and whether it gave up.
  */
-export async function pollUntil<T>(attempt: () => Promise<{ done: boolean; value: T }>, deadline: number, intervalMs = 3000): Promise<{ value: T; timedOut: boolean }> {
-  for (;;) {
+export async function pollUntil<T>(attempt: () => Promise<{ done: boolean; value: T }>, deadline: number, intervalMs = 3000, signal?: AbortSignal): Promise<{ value: T; timedOut: boolean }> {
+  for (let last = false; ;) {
     const { done, value } = await attempt();
     if (done) return { value, timedOut: false };
     const left = deadline - Date.now();
-    if (left <= 0) return { value, timedOut: true };
-    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, left)));
+    if (last || left <= 0 || signal?.aborted) return { value, timedOut: true };
+    last = left <= intervalMs + lastAttemptMs;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, last ? Math.max(0, left - lastAttemptMs) : intervalMs);
+      function finish() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", finish);
+        resolve();
+      }
+      signal?.addEventListener("abort", finish);
+    });
   }
 }

@@ -3,40 +3,44 @@
  * with the request deadline, in the wire form `kubectl get -o json` prints. An object that does not
  * exist is undefined; any other failure is a KubeError naming what was read.
  */
-import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "../config";
-import { podWarningMessages, type PodEvent } from "../verify/events";
+import { podWarningMessages } from "../verify/events";
 import { calicoDaemonSetCandidates, type PreflightSnapshot } from "../verify/preflight";
 import { verifyTargets, type ApiObject, type DaemonSetState, type VerifySnapshot } from "../verify/snapshot";
-import { failureReason, isNotFound, KubeError, statusOf, timed, type Kube } from "./connection";
+import { isNotFound, KubeError, requestFailure, timed, type Kube } from "./connection";
 import { execInPod } from "./exec";
+import { parseShape, shapes, type Shape } from "./shapes";
 
 /**
- * client-node hands back class instances (Dates for timestamps); the checks judge the wire form,
+ * The object as the API server sent it, in the shape the checks expect (lib/kube/shapes.ts);
+ * undefined when it does not exist; any other failure is a KubeError naming what was read.
+ * client-node hands back class instances (Dates for timestamps): the checks judge the wire form,
  * as `kubectl get -o json` prints it.
  */
-function wire<T>(object: unknown): T {
-  return JSON.parse(JSON.stringify(object)) as T;
-}
-
-/** The object, undefined when it does not exist; any other failure is a KubeError naming what was read. */
-async function read<T>(kube: Kube, what: string, request: () => Promise<unknown>): Promise<T | undefined> {
+async function read<T>(kube: Kube, what: string, expected: Shape<T>, request: () => Promise<unknown>): Promise<T | undefined> {
+  let answer: unknown;
   try {
-    return wire<T>(await timed(kube, request));
+    answer = await timed(kube, request);
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    const reason = failureReason(kube, error);
-    throw new KubeError(`cannot read ${what}: ${reason}`, statusOf(error));
+    // client-node's deserializer trips over answers of the wrong shape (a number where a list belongs).
+    if (error instanceof TypeError || error instanceof SyntaxError || error instanceof RangeError) {
+      throw new KubeError(`cannot read ${what}: the API server's answer is not ${expected.name}`);
+    }
+    throw requestFailure(kube, `cannot read ${what}`, error);
   }
+  const parsed = parseShape(answer === undefined ? undefined : JSON.parse(JSON.stringify(answer)), expected);
+  if ("problem" in parsed) throw new KubeError(`cannot read ${what}: ${parsed.problem}`);
+  return parsed.value;
 }
 
 async function daemonSetState(kube: Kube, where: { namespace: string; name: string }, withPods: boolean): Promise<DaemonSetState> {
-  const daemonSet = await read<IDaemonSet>(kube, `DaemonSet ${where.namespace}/${where.name}`, () => kube.apps.readNamespacedDaemonSet(where));
+  const daemonSet = await read(kube, `DaemonSet ${where.namespace}/${where.name}`, shapes.daemonSet, () => kube.apps.readNamespacedDaemonSet(where));
   if (!daemonSet || !withPods) return { daemonSet };
   const labelSelector = Object.entries(daemonSet.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
-  const list = await read<{ items: IPod[] }>(kube, `the pods of DaemonSet ${where.namespace}/${where.name}`,
+  const list = await read(kube, `the pods of DaemonSet ${where.namespace}/${where.name}`, shapes.podList,
     () => kube.core.listNamespacedPod({ namespace: where.namespace, labelSelector }));
   const uid = daemonSet.metadata?.uid;
   const pods = (list?.items ?? []).filter((pod) => !uid || (pod.metadata?.ownerReferences ?? []).some((o) => o.uid === uid));
@@ -44,18 +48,18 @@ async function daemonSetState(kube: Kube, where: { namespace: string; name: stri
 }
 
 export async function listNodes(kube: Kube): Promise<INode[]> {
-  return (await read<{ items: INode[] }>(kube, "the nodes", () => kube.core.listNode()))?.items ?? [];
+  return (await read(kube, "the nodes", shapes.nodeList, () => kube.core.listNode()))?.items ?? [];
 }
 
 export async function readPod(kube: Kube, namespace: string, name: string): Promise<IPod | undefined> {
-  return read<IPod>(kube, `pod ${namespace}/${name}`, () => kube.core.readNamespacedPod({ name, namespace }));
+  return read(kube, `pod ${namespace}/${name}`, shapes.pod, () => kube.core.readNamespacedPod({ name, namespace }));
 }
 
 /** The Warning events of this pod object (its UID, not just its name), oldest first. */
 export async function podWarnings(kube: Kube, pod: IPod): Promise<string[]> {
   const { namespace = "default", name = "", uid } = pod.metadata ?? {};
   const fieldSelector = `involvedObject.kind=Pod,involvedObject.name=${name},${uid ? `involvedObject.uid=${uid},` : ""}type=Warning`;
-  const list = await read<{ items: PodEvent[] }>(kube, `the events of pod ${namespace}/${name}`,
+  const list = await read(kube, `the events of pod ${namespace}/${name}`, shapes.eventList,
     () => kube.core.listNamespacedEvent({ namespace, fieldSelector }));
   return podWarningMessages(list?.items ?? [], uid);
 }
@@ -77,7 +81,7 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
   const targets = verifyTargets(config);
   const nadEntries = await Promise.all(targets.nads.map(async (nad) => [
     `${nad.namespace}/${nad.name}`,
-    await read<ApiObject>(kube, `NetworkAttachmentDefinition ${nad.namespace}/${nad.name}`,
+    await read(kube, `NetworkAttachmentDefinition ${nad.namespace}/${nad.name}`, shapes.object,
       () => kube.custom.getNamespacedCustomObject({ group: "k8s.cni.cncf.io", version: "v1", namespace: nad.namespace, plural: "network-attachment-definitions", name: nad.name })),
   ] as const));
   const [nodes, multus, flannel, calicoDaemonSet, installation] = await Promise.all([
@@ -86,7 +90,7 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
     targets.flannel ? daemonSetState(kube, targets.flannel, true) : Promise.resolve(undefined),
     targets.calicoDaemonSet ? daemonSetState(kube, targets.calicoDaemonSet, false) : Promise.resolve(undefined),
     targets.installation
-      ? read<ApiObject>(kube, `Installation ${targets.installation}`,
+      ? read(kube, `Installation ${targets.installation}`, shapes.object,
         () => kube.custom.getClusterCustomObject({ group: "operator.tigera.io", version: "v1", plural: "installations", name: targets.installation! }))
       : Promise.resolve(undefined),
   ]);
@@ -112,7 +116,7 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
 
 /** Lists a cluster-wide custom resource; undefined when the API does not serve it. */
 async function listCustom(kube: Kube, group: string, version: string, plural: string): Promise<ApiObject[] | undefined> {
-  const list = await read<{ items: ApiObject[] }>(kube, `${plural}.${group}/${version}`, () => kube.custom.listClusterCustomObject({ group, version, plural }));
+  const list = await read(kube, `${plural}.${group}/${version}`, shapes.objectList, () => kube.custom.listClusterCustomObject({ group, version, plural }));
   return list?.items;
 }
 
