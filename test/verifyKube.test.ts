@@ -3,7 +3,7 @@
  * happens before the request is sent, the HTTP status kept for retry decisions, and the peer pod's
  * ownership check before any delete.
  */
-import { ApiException, type AppsV1Api, type CoreV1Api, type CustomObjectsApi } from "@kubernetes/client-node";
+import { ApiException, type CoreV1Api } from "@kubernetes/client-node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { describe, expect, it, vi } from "vitest";
 import { isAuthError, isRetryable, KubeError, type Kube } from "../lib/kube/connection";
@@ -15,13 +15,23 @@ import { peerLabels } from "../lib/verify/ping";
 const never = () => new Promise<never>(() => undefined);
 const apiError = (code: number, message = "") => new ApiException(code, message, JSON.stringify({ kind: "Status", message, code }), {});
 
+/**
+ * A Kube whose writes are `core`'s stubs and whose reads (`get`) go to the stub named after
+ * client-node's method for that path (listNode, readNamespacedPod, listNamespacedEvent).
+ */
 function kube(core: Partial<Record<keyof CoreV1Api, unknown>>, requestTimeoutMs = 100): Kube {
+  const stub = core as Record<string, (request?: unknown) => Promise<unknown>>;
+  const get = (path: string, query: Record<string, string> = {}) => {
+    if (path === "/api/v1/nodes") return stub.listNode();
+    if (path.endsWith("/events")) return stub.listNamespacedEvent({ fieldSelector: query.fieldSelector });
+    if (/\/pods\/[^/]+$/.test(path)) return stub.readNamespacedPod();
+    return Promise.reject(new Error(`no stub for GET ${path}`));
+  };
   return {
     context: "test",
     server: "https://127.0.0.1:6443",
     core: core as unknown as CoreV1Api,
-    apps: {} as AppsV1Api,
-    custom: {} as CustomObjectsApi,
+    get,
     exec: {} as Kube["exec"],
     requestTimeoutMs,
     deadline: new RunDeadline(Date.now() + 60_000, "test"),

@@ -8,13 +8,13 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import {
-  ApiException, AppsV1Api, CoreV1Api, createConfiguration, CustomObjectsApi, KubeConfig, ServerConfiguration, VersionApi,
-  type Configuration, type RequestContext, type ResponseContext, type User,
+  ApiException, CoreV1Api, createConfiguration, HttpMethod, KubeConfig, RequestContext, ServerConfiguration, VersionApi,
+  type Configuration, type ResponseContext, type User,
 } from "@kubernetes/client-node";
 import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
 import { CredentialError, runCredentialPlugin, type ExecPlugin } from "./credentials";
 import { DeadlineError, RunDeadline } from "./deadline";
-import { cappedHttpLibrary, defaultMaxResponseBytes, TransportError } from "./http";
+import { cappedHttpLibrary, defaultMaxResponseBytes, send, TransportError } from "./http";
 
 /** A failure the user can act on; its message is printed as is, without a stack trace. */
 export class KubeError extends Error {
@@ -66,9 +66,14 @@ export interface KubeOptions {
 export interface Kube {
   context: string;
   server: string;
+  /** Writes (the ping's peer pod). */
   core: CoreV1Api;
-  apps: AppsV1Api;
-  custom: CustomObjectsApi;
+  /**
+   * GET `path` (with `query`): the answer as the API server sent it, parsed JSON, not through
+   * client-node's models (which drop or mangle fields of the wrong type); a non-2xx answer is an
+   * ApiException carrying the status and body.
+   */
+  get(path: string, query?: Record<string, string>): Promise<unknown>;
   /** Opens exec streams (lib/kube/exec.ts). */
   exec: WebSocketHandler;
   requestTimeoutMs: number;
@@ -112,7 +117,10 @@ export function describeRequestError(error: unknown, timeoutMs: number): string 
     return `HTTP ${error.code}${message ? `: ${message}` : ""}`;
   }
   const reason = (e?.message ?? String(error)).replace(/^request to \S+ failed, reason: /, "");
-  return reason;
+  // OpenSSL's own text spans lines and names its source files: keep its reason.
+  const openssl = /SSL routines:[^:]*:([^:\n]+)/.exec(reason);
+  if (openssl) return `TLS failed: ${openssl[1]}${e?.code ? ` (${String(e.code)})` : ""}`;
+  return reason.split("\n")[0];
 }
 
 export const isNotFound = (error: unknown) => error instanceof ApiException && error.code === 404;
@@ -137,11 +145,30 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, message: string
   });
 }
 
+/**
+ * A request's signal: aborted after `ms` or at the run's deadline, whichever comes first. Its own
+ * timer, not AbortSignal.timeout: composed with AbortSignal.any, nothing else holds on to that signal
+ * and it can be collected before it fires.
+ */
+export function requestSignal(run: RunDeadline, ms: number): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms / 1000}s`, "TimeoutError")), ms);
+  timer.unref();
+  const onDeadline = () => controller.abort(run.signal.reason);
+  if (run.signal.aborted) onDeadline();
+  else run.signal.addEventListener("abort", onDeadline, { once: true });
+  controller.signal.addEventListener("abort", () => {
+    clearTimeout(timer);
+    run.signal.removeEventListener("abort", onDeadline);
+  }, { once: true });
+  return controller.signal;
+}
+
 /** Every request ends at its own time-out or the run's deadline, whichever comes first. */
 function apiConfiguration(kc: KubeConfig, server: string, timeoutMs: number, run: RunDeadline, maxBytes: number): Configuration {
   const deadline = {
     pre: (context: RequestContext) => {
-      context.setSignal(AbortSignal.any([run.signal, AbortSignal.timeout(timeoutMs)]));
+      context.setSignal(requestSignal(run, timeoutMs));
       return Promise.resolve(context);
     },
     post: (response: ResponseContext) => Promise.resolve(response),
@@ -245,12 +272,24 @@ export async function connect(options: KubeOptions = {}): Promise<Kube> {
   }
 
   const configuration = apiConfiguration(kc, server, requestTimeoutMs, deadline, maxBytes);
+  const get = async (apiPath: string, query: Record<string, string> = {}) => {
+    const search = new URLSearchParams(query).toString();
+    const request = new RequestContext(`${server.replace(/\/+$/, "")}${apiPath}${search ? `?${search}` : ""}`, HttpMethod.GET);
+    request.setHeaderParam("Accept", "application/json");
+    await kc.applySecurityAuthentication(request);
+    request.setSignal(requestSignal(deadline, requestTimeoutMs));
+    const response = await send(request, maxBytes);
+    const text = await response.body.text();
+    if (response.httpStatusCode < 200 || response.httpStatusCode >= 300) {
+      throw new ApiException(response.httpStatusCode, `HTTP ${response.httpStatusCode}`, text, response.headers);
+    }
+    return JSON.parse(text) as unknown;
+  };
   return {
     context,
     server,
     core: new CoreV1Api(configuration),
-    apps: new AppsV1Api(configuration),
-    custom: new CustomObjectsApi(configuration),
+    get,
     exec: new WebSocketHandler(kc),
     requestTimeoutMs,
     deadline,

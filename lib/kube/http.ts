@@ -85,7 +85,7 @@ function judgeAnswer(url: string, what: string, response: IncomingMessage, body:
 }
 
 /** One request: the agent client-node's auth chose (TLS, client certificates), the headers, the signal. */
-function send(context: RequestContext, maxBytes: number): Promise<ResponseContext> {
+export function send(context: RequestContext, maxBytes: number): Promise<ResponseContext> {
   const url = context.getUrl();
   const method = context.getHttpMethod().toString();
   const what = `${method} ${new URL(url).pathname}`;

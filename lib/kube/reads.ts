@@ -14,10 +14,9 @@ import { execInPod } from "./exec";
 import { parseShape, shapes, type Shape } from "./shapes";
 
 /**
- * The object as the API server sent it, in the shape the checks expect (lib/kube/shapes.ts);
- * undefined when it does not exist; any other failure is a KubeError naming what was read.
- * client-node hands back class instances (Dates for timestamps): the checks judge the wire form,
- * as `kubectl get -o json` prints it.
+ * The object as the API server sent it (the wire form `kubectl get -o json` prints), in the shape
+ * the checks expect (lib/kube/shapes.ts); undefined when it does not exist; any other failure is a
+ * KubeError naming what was read.
  */
 async function read<T>(kube: Kube, what: string, expected: Shape<T>, request: () => Promise<unknown>): Promise<T | undefined> {
   let answer: unknown;
@@ -25,34 +24,30 @@ async function read<T>(kube: Kube, what: string, expected: Shape<T>, request: ()
     answer = await timed(kube, request);
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    // client-node's deserializer trips over answers of the wrong shape (a number where a list belongs).
-    if (error instanceof TypeError || error instanceof SyntaxError || error instanceof RangeError) {
-      throw new KubeError(`cannot read ${what}: the API server's answer is not ${expected.name}`);
-    }
     throw requestFailure(kube, `cannot read ${what}`, error);
   }
-  const parsed = parseShape(answer === undefined ? undefined : JSON.parse(JSON.stringify(answer)), expected);
+  const parsed = parseShape(answer, expected);
   if ("problem" in parsed) throw new KubeError(`cannot read ${what}: ${parsed.problem}`);
   return parsed.value;
 }
 
 async function daemonSetState(kube: Kube, where: { namespace: string; name: string }, withPods: boolean): Promise<DaemonSetState> {
-  const daemonSet = await read(kube, `DaemonSet ${where.namespace}/${where.name}`, shapes.daemonSet, () => kube.apps.readNamespacedDaemonSet(where));
+  const daemonSet = await read(kube, `DaemonSet ${where.namespace}/${where.name}`, shapes.daemonSet, () => kube.get(`/apis/apps/v1/namespaces/${where.namespace}/daemonsets/${where.name}`));
   if (!daemonSet || !withPods) return { daemonSet };
   const labelSelector = Object.entries(daemonSet.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
   const list = await read(kube, `the pods of DaemonSet ${where.namespace}/${where.name}`, shapes.podList,
-    () => kube.core.listNamespacedPod({ namespace: where.namespace, labelSelector }));
+    () => kube.get(`/api/v1/namespaces/${where.namespace}/pods`, { labelSelector }));
   const uid = daemonSet.metadata?.uid;
   const pods = (list?.items ?? []).filter((pod) => !uid || (pod.metadata?.ownerReferences ?? []).some((o) => o.uid === uid));
   return { daemonSet, pods };
 }
 
 export async function listNodes(kube: Kube): Promise<INode[]> {
-  return (await read(kube, "the nodes", shapes.nodeList, () => kube.core.listNode()))?.items ?? [];
+  return (await read(kube, "the nodes", shapes.nodeList, () => kube.get("/api/v1/nodes")))?.items ?? [];
 }
 
 export async function readPod(kube: Kube, namespace: string, name: string): Promise<IPod | undefined> {
-  return read(kube, `pod ${namespace}/${name}`, shapes.pod, () => kube.core.readNamespacedPod({ name, namespace }));
+  return read(kube, `pod ${namespace}/${name}`, shapes.pod, () => kube.get(`/api/v1/namespaces/${namespace}/pods/${name}`));
 }
 
 /** The Warning events of this pod object (its UID, not just its name), oldest first. */
@@ -60,7 +55,7 @@ export async function podWarnings(kube: Kube, pod: IPod): Promise<string[]> {
   const { namespace = "default", name = "", uid } = pod.metadata ?? {};
   const fieldSelector = `involvedObject.kind=Pod,involvedObject.name=${name},${uid ? `involvedObject.uid=${uid},` : ""}type=Warning`;
   const list = await read(kube, `the events of pod ${namespace}/${name}`, shapes.eventList,
-    () => kube.core.listNamespacedEvent({ namespace, fieldSelector }));
+    () => kube.get(`/api/v1/namespaces/${namespace}/events`, { fieldSelector }));
   return podWarningMessages(list?.items ?? [], uid);
 }
 
@@ -82,7 +77,7 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
   const nadEntries = await Promise.all(targets.nads.map(async (nad) => [
     `${nad.namespace}/${nad.name}`,
     await read(kube, `NetworkAttachmentDefinition ${nad.namespace}/${nad.name}`, shapes.object,
-      () => kube.custom.getNamespacedCustomObject({ group: "k8s.cni.cncf.io", version: "v1", namespace: nad.namespace, plural: "network-attachment-definitions", name: nad.name })),
+      () => kube.get(`/apis/k8s.cni.cncf.io/v1/namespaces/${nad.namespace}/network-attachment-definitions/${nad.name}`)),
   ] as const));
   const [nodes, multus, flannel, calicoDaemonSet, installation] = await Promise.all([
     listNodes(kube),
@@ -91,7 +86,7 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
     targets.calicoDaemonSet ? daemonSetState(kube, targets.calicoDaemonSet, false) : Promise.resolve(undefined),
     targets.installation
       ? read(kube, `Installation ${targets.installation}`, shapes.object,
-        () => kube.custom.getClusterCustomObject({ group: "operator.tigera.io", version: "v1", plural: "installations", name: targets.installation! }))
+        () => kube.get(`/apis/operator.tigera.io/v1/installations/${targets.installation!}`))
       : Promise.resolve(undefined),
   ]);
   const snapshot: VerifySnapshot = {
@@ -116,7 +111,7 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
 
 /** Lists a cluster-wide custom resource; undefined when the API does not serve it. */
 async function listCustom(kube: Kube, group: string, version: string, plural: string): Promise<ApiObject[] | undefined> {
-  const list = await read(kube, `${plural}.${group}/${version}`, shapes.objectList, () => kube.custom.listClusterCustomObject({ group, version, plural }));
+  const list = await read(kube, `${plural}.${group}/${version}`, shapes.objectList, () => kube.get(`/apis/${group}/${version}/${plural}`));
   return list?.items;
 }
 
