@@ -1,50 +1,21 @@
 /**
  * The connection to the Kubernetes API: load the kubeconfig the way kubectl does, pick the context,
- * get the credential (lib/kube/credentials.ts) and prove the API server is there (failing within
- * seconds, with a sentence, when it is not); the errors a request can end with, each request's
- * deadline under the run's (lib/kube/deadline.ts), and the bounded poll every wait uses.
+ * get the credential (lib/kube/kubeconfig.ts) and prove the API server is there (failing within
+ * seconds, with a sentence, when it is not); then every request within its own time-out and the
+ * run's deadline (lib/kube/deadline.ts), through the capped transport (lib/kube/http.ts), and the
+ * bounded poll every wait uses. The errors are lib/kube/errors.ts.
  */
-import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import * as path from "node:path";
 import {
   ApiException, CoreV1Api, createConfiguration, HttpMethod, KubeConfig, RequestContext, ServerConfiguration, VersionApi,
-  type Configuration, type ResponseContext, type User,
+  type Configuration, type ResponseContext,
 } from "@kubernetes/client-node";
 import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
-import { CredentialError, runCredentialPlugin, type ExecPlugin } from "./credentials";
-import { DeadlineError, RunDeadline } from "./deadline";
+import { RunDeadline } from "./deadline";
+import { describeRequestError, isNotFound, isPermanent, KubeError, networkCodes, statusOf } from "./errors";
 import { cappedHttpLibrary, defaultMaxResponseBytes, send, TransportError } from "./http";
+import { kubeconfigSource, resolveCredentialPlugin } from "./kubeconfig";
 
-/** A failure the user can act on; its message is printed as is, without a stack trace. */
-export class KubeError extends Error {
-  /** The HTTP status the API server answered with, when it answered. */
-  readonly status?: number;
-  /** Asking again will not help: the server is not a usable Kubernetes API (HTML, a redirect, an answer over the cap). */
-  readonly permanent: boolean;
-
-  constructor(message: string, status?: number, permanent = false) {
-    super(message);
-    if (status !== undefined) this.status = status;
-    this.permanent = permanent;
-  }
-}
-
-/** The credentials were rejected or lack a permission: waiting will not change that. */
-export function isAuthError(error: unknown): boolean {
-  return error instanceof KubeError && (error.status === 401 || error.status === 403);
-}
-
-/**
- * A failed request worth another attempt before the deadline: timeouts, 429, 5xx, dropped
- * connections, answers of the wrong shape.
- */
-export function isRetryable(error: unknown): boolean {
-  return error instanceof KubeError && !isAuthError(error) && !error.permanent;
-}
-
-/** The transport found the server is not a usable Kubernetes API. */
-const isPermanent = (error: unknown) => error instanceof TransportError && !error.transient;
+export { describeRequestError, isAuthError, isNotFound, isRetryable, KubeError, statusOf } from "./errors";
 
 export interface KubeOptions {
   /** Context to use instead of the kubeconfig's current-context. */
@@ -79,51 +50,6 @@ export interface Kube {
   requestTimeoutMs: number;
   deadline: RunDeadline;
 }
-
-/** Where the kubeconfig comes from, in the words kubectl users know, and how to load it (kubectl's order). */
-function kubeconfigSource(env: NodeJS.ProcessEnv): { source: string; load: (kc: KubeConfig) => void } | undefined {
-  if (env.KUBECONFIG) {
-    const [first, ...more] = env.KUBECONFIG.split(path.delimiter).filter(Boolean);
-    return {
-      source: `KUBECONFIG=${env.KUBECONFIG}`,
-      load: (kc) => {
-        kc.loadFromFile(first);
-        for (const file of more) {
-          const next = new KubeConfig();
-          next.loadFromFile(file);
-          kc.mergeConfig(next);
-        }
-      },
-    };
-  }
-  const file = path.join(env.HOME ?? homedir(), ".kube", "config");
-  if (existsSync(file)) return { source: file, load: (kc) => kc.loadFromFile(file) };
-  if (env.KUBERNETES_SERVICE_HOST) return { source: "the in-cluster service account", load: (kc) => kc.loadFromCluster() };
-  return undefined;
-}
-
-const networkCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET", "EAI_AGAIN", "EPIPE"]);
-
-/** One sentence for any error a request can end with. */
-export function describeRequestError(error: unknown, timeoutMs: number): string {
-  if (error instanceof DeadlineError || error instanceof TransportError || error instanceof KubeError) return error.message;
-  const e = error as { name?: string; code?: unknown; message?: string; body?: unknown };
-  if (e?.name === "AbortError" || e?.name === "TimeoutError") return `no answer within ${timeoutMs / 1000}s`;
-  if (error instanceof ApiException) {
-    const body = typeof e.body === "string" ? (() => { try { return JSON.parse(e.body as string) as { message?: string }; } catch { return undefined; } })() : e.body as { message?: string } | undefined;
-    const message = body?.message ?? "";
-    if (error.code === 401) return `401 Unauthorized: the credentials of the context were rejected${message ? ` (${message})` : ""}`;
-    if (error.code === 403) return `403 Forbidden${message ? `: ${message}` : ""}`;
-    return `HTTP ${error.code}${message ? `: ${message}` : ""}`;
-  }
-  const reason = (e?.message ?? String(error)).replace(/^request to \S+ failed, reason: /, "");
-  // OpenSSL's own text spans lines and names its source files: keep its reason.
-  const openssl = /SSL routines:[^:]*:([^:\n]+)/.exec(reason);
-  if (openssl) return `TLS failed: ${openssl[1]}${e?.code ? ` (${String(e.code)})` : ""}`;
-  return reason.split("\n")[0];
-}
-
-export const isNotFound = (error: unknown) => error instanceof ApiException && error.code === 404;
 
 /**
  * Resolves with the promise's value, or rejects with a KubeError after `ms` (whatever hangs:
@@ -175,47 +101,6 @@ function apiConfiguration(kc: KubeConfig, server: string, timeoutMs: number, run
   };
   return createConfiguration({
     baseServer: new ServerConfiguration(server, {}), authMethods: { default: kc }, promiseMiddleware: [deadline], httpApi: cappedHttpLibrary(maxBytes),
-  });
-}
-
-/**
- * client-node's in-tree gcp and azure auth providers run their command with execSync, which blocks
- * the whole process (no deadline can cut it off); kubectl removed both in Kubernetes 1.26
- * (CHANGELOG-1.26: "the in-tree gcp and azure auth plugins have been removed").
- */
-const blockingAuthProviders = new Set(["gcp", "azure"]);
-
-/**
- * The user's credential plugin, run here (lib/kube/credentials.ts), its credential put in the
- * kubeconfig in its place, so client-node never runs it.
- */
-async function resolveCredentialPlugin(kc: KubeConfig, context: string, options: { env: NodeJS.ProcessEnv; timeoutMs: number; deadline: RunDeadline }): Promise<void> {
-  const user = kc.getCurrentUser();
-  if (!user) return;
-  const provider = user.authProvider as { name?: string; config?: { exec?: ExecPlugin } } | undefined;
-  if (provider?.name && blockingAuthProviders.has(provider.name)) {
-    throw new KubeError(`kube context "${context}" uses the ${provider.name} auth-provider, which kubectl removed in 1.26 and multinet does not run: use its exec credential plugin (e.g. gke-gcloud-auth-plugin, kubelogin)`);
-  }
-  const plugin = (user.exec ?? provider?.config?.exec) as ExecPlugin | undefined;
-  if (!plugin) return;
-  const timeoutMs = Math.max(1, Math.min(options.timeoutMs, options.deadline.left));
-  let credential;
-  try {
-    credential = await runCredentialPlugin(plugin, { env: options.env, timeoutMs, signal: options.deadline.signal });
-  } catch (error) {
-    if (error instanceof CredentialError) throw new KubeError(`kube context "${context}": ${error.message}`);
-    throw error;
-  }
-  const resolved: User = {
-    name: user.name,
-    ...(credential.token ? { token: credential.token } : {}),
-    // client-node reads certData/keyData as base64 (bufferFromFileOrString); the plugin gives PEM.
-    ...(credential.clientCertificateData ? { certData: Buffer.from(credential.clientCertificateData).toString("base64") } : {}),
-    ...(credential.clientKeyData ? { keyData: Buffer.from(credential.clientKeyData).toString("base64") } : {}),
-  };
-  kc.loadFromOptions({
-    clusters: kc.clusters, contexts: kc.contexts, currentContext: kc.currentContext,
-    users: kc.users.map((u) => (u.name === user.name ? resolved : u)),
   });
 }
 
@@ -315,7 +200,6 @@ export function requestFailure(kube: Kube, doing: string, error: unknown): KubeE
     isPermanent(error) || (error instanceof KubeError && error.permanent));
 }
 
-export const statusOf = (error: unknown) => (error instanceof ApiException ? error.code : undefined);
 
 /** How long before the deadline the last attempt of a poll starts, so it can finish by it. */
 const lastAttemptMs = 1000;
