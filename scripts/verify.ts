@@ -261,7 +261,6 @@ export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: Veri
     return opts?.exitZero ? 0 : 2;
   } finally {
     deadline?.dispose();
-    endCredentialPlugins();
   }
 }
 

@@ -101,10 +101,11 @@ export function runCredentialPlugin(plugin: ExecPlugin, options: { env: NodeJS.P
       else resolve(outcome);
     };
     const fail = (why: string) => finish(new CredentialError(`${name} ${why}`));
-    const timer = setTimeout(() => fail(`gave no credential within ${options.timeoutMs / 1000}s: ended`), options.timeoutMs);
-    const onAbort = () => fail("was still running at the deadline: ended");
+    const timer = setTimeout(() => fail(`gave no credential within ${options.timeoutMs / 1000}s, its own time-out: ended`), options.timeoutMs);
+    const onAbort = () => fail(`was still running at the deadline${options.signal?.reason instanceof Error ? ` (${options.signal.reason.message.replace(/^stopped at the deadline: /, "")})` : ""}: ended`);
     options.signal?.addEventListener("abort", onAbort);
     if (child.pid !== undefined) running.add(child.pid);
+    if (options.signal?.aborted) onAbort();
     const collect = (into: Buffer[]) => (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxPluginOutputBytes) fail(`printed more than ${formatBytes(maxPluginOutputBytes)}: ended`);
@@ -118,12 +119,12 @@ export function runCredentialPlugin(plugin: ExecPlugin, options: { env: NodeJS.P
     });
     // `exit`, not `close`: a child the plugin left behind may hold the pipes open; it is ended with the group.
     child.on("exit", (code, signal) => {
-      // What is still in the pipe arrives before stdout ends (or, held open by a leftover child, soon).
-      const drained = child.stdout.readableEnded ? Promise.resolve() : new Promise<void>((done) => {
-        child.stdout.once("end", done);
+      // What is still in the pipes arrives before they end (or, held open by a leftover child, soon).
+      const drained = (stream: NodeJS.ReadableStream & { readableEnded: boolean }) => (stream.readableEnded ? Promise.resolve() : new Promise<void>((done) => {
+        stream.once("end", done);
         setTimeout(done, 200);
-      });
-      void drained.then(() => {
+      }));
+      void Promise.all([drained(child.stdout), drained(child.stderr)]).then(() => {
         if (code !== 0) {
           const lastLine = Buffer.concat(stderr).toString("utf8").trim().split("\n").pop();
           fail(`${signal ? `was killed by ${signal}` : `exited ${code}`}${lastLine ? `: ${preview(lastLine, 200)}` : ""}`);

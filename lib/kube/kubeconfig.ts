@@ -51,10 +51,9 @@ export async function resolveCredentialPlugin(kc: KubeConfig, context: string, o
   }
   const plugin = (user.exec ?? provider?.config?.exec) as ExecPlugin | undefined;
   if (!plugin) return;
-  const timeoutMs = Math.max(1, Math.min(options.timeoutMs, options.deadline.left));
   let credential;
   try {
-    credential = await runCredentialPlugin(plugin, { env: options.env, timeoutMs, signal: options.deadline.signal });
+    credential = await runCredentialPlugin(plugin, { env: options.env, timeoutMs: options.timeoutMs, signal: options.deadline.signal });
   } catch (error) {
     if (error instanceof CredentialError) throw new KubeError(`kube context "${context}": ${error.message}`);
     throw error;
