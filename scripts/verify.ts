@@ -9,9 +9,14 @@
  * The config: `MULTINET_CONFIG` (the validated config as JSON, which the Pulumi commands pass: the
  * config Pulumi deploys, ESC environments and `-c` overrides included) when set, else the stack file.
  *
- * Exit codes: 0 every check passed (or `--exit-zero`, even when the checks could not run), 1 a check
- * failed, 2 the checks could not run (bad arguments or config, no kube context, API server
- * unreachable, credentials rejected) — always with a one-line reason, never a stack trace.
+ * `--timeout` (else `multinet:verification.timeoutSeconds`) is the run's wall-clock deadline
+ * (lib/kube/deadline.ts), in-flight requests included.
+ *
+ * Exit codes, the same for verify and preflight: 0 every check passed (or `--exit-zero`, even when
+ * the checks could not run), 1 a check failed (a read that kept failing until the deadline
+ * included), 2 the checks could not run (bad arguments or config, no kube context, API server
+ * unreachable, credentials or credential plugin rejected, a server that is not the Kubernetes API)
+ * — always with a one-line reason, never a stack trace. docs/verification.md has the table.
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -127,6 +132,15 @@ function loadStack(file: string): { config: StackConfig; kubeContext?: string; n
 /** How long deleting the peer pod may take once the deadline has passed. */
 const cleanupGraceMs = 15_000;
 
+/** `MULTINET_MAX_RESPONSE_BYTES`: a larger cap for one API answer, for clusters whose node list passes 64 MiB. */
+function maxResponseBytes(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.MULTINET_MAX_RESPONSE_BYTES;
+  if (text === undefined) return undefined;
+  const bytes = Number(text);
+  if (!Number.isSafeInteger(bytes) || bytes < 1024) throw new UsageError(`MULTINET_MAX_RESPONSE_BYTES: "${text}" is not a whole number of bytes, at least 1024`);
+  return bytes;
+}
+
 /** With `--timeout 0` (look once, do not wait), the one look still ends within this. */
 const lookOnceSeconds = 30;
 
@@ -239,7 +253,7 @@ export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: Veri
     deadline = timeoutSeconds > 0
       ? new RunDeadline(Date.now() + timeoutSeconds * 1000, `${timeoutSeconds}s (multinet:verification.timeoutSeconds, or --timeout)`)
       : new RunDeadline(Date.now() + lookOnceSeconds * 1000, `${lookOnceSeconds}s for one look (--timeout 0)`);
-    const kube = await connect({ context: opts.context ?? kubeContext, env, deadline });
+    const kube = await connect({ context: opts.context ?? kubeContext, env, deadline, maxResponseBytes: maxResponseBytes(env) });
     context = kube.context;
     let report: Report;
     if (opts.kind === "preflight") {

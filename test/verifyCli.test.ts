@@ -93,6 +93,8 @@ describe.concurrent("npm run verify without a reachable cluster", () => {
     expectCleanFailure(missing, /no stack "nope" \(stacks: .*staging/);
     const bad = await verify(["--stack", "staging", "--timeout", "soon"], { KUBECONFIG: kubeconfig("unused2", "https://127.0.0.1:1") });
     expectCleanFailure(bad, /--timeout: "soon" is not a whole number of seconds/);
+    const cap = await verify(["--stack", "staging"], { KUBECONFIG: kubeconfig("unused3", "https://127.0.0.1:1"), MULTINET_MAX_RESPONSE_BYTES: "lots" });
+    expectCleanFailure(cap, /MULTINET_MAX_RESPONSE_BYTES: "lots" is not a whole number of bytes, at least 1024$/m);
   });
 });
 

@@ -76,25 +76,26 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, message: string
  * timer, not AbortSignal.timeout: composed with AbortSignal.any, nothing else holds on to that signal
  * and it can be collected before it fires.
  */
-export function requestSignal(run: RunDeadline, ms: number): AbortSignal {
+export function requestSignal(run: RunDeadline, ms: number): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms / 1000}s`, "TimeoutError")), ms);
   timer.unref();
   const onDeadline = () => controller.abort(run.signal.reason);
   if (run.signal.aborted) onDeadline();
   else run.signal.addEventListener("abort", onDeadline, { once: true });
-  controller.signal.addEventListener("abort", () => {
+  const done = () => {
     clearTimeout(timer);
     run.signal.removeEventListener("abort", onDeadline);
-  }, { once: true });
-  return controller.signal;
+  };
+  controller.signal.addEventListener("abort", done, { once: true });
+  return { signal: controller.signal, done };
 }
 
 /** Every request ends at its own time-out or the run's deadline, whichever comes first. */
 function apiConfiguration(kc: KubeConfig, server: string, timeoutMs: number, run: RunDeadline, maxBytes: number): Configuration {
   const deadline = {
     pre: (context: RequestContext) => {
-      context.setSignal(requestSignal(run, timeoutMs));
+      context.setSignal(requestSignal(run, timeoutMs).signal);
       return Promise.resolve(context);
     },
     post: (response: ResponseContext) => Promise.resolve(response),
@@ -162,8 +163,9 @@ export async function connect(options: KubeOptions = {}): Promise<Kube> {
     const request = new RequestContext(`${server.replace(/\/+$/, "")}${apiPath}${search ? `?${search}` : ""}`, HttpMethod.GET);
     request.setHeaderParam("Accept", "application/json");
     await kc.applySecurityAuthentication(request);
-    request.setSignal(requestSignal(deadline, requestTimeoutMs));
-    const response = await send(request, maxBytes);
+    const signal = requestSignal(deadline, requestTimeoutMs);
+    request.setSignal(signal.signal);
+    const response = await send(request, maxBytes).finally(signal.done);
     const text = await response.body.text();
     if (response.httpStatusCode < 200 || response.httpStatusCode >= 300) {
       throw new ApiException(response.httpStatusCode, `HTTP ${response.httpStatusCode}`, text, response.headers);

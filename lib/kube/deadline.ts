@@ -1,3 +1,5 @@
+import { setMaxListeners } from "node:events";
+
 /**
  * The run's deadline (`--timeout`, `multinet:verification.timeoutSeconds`): one wall-clock instant
  * for everything the command does, with an AbortSignal that every request, exec stream and
@@ -54,6 +56,8 @@ export class RunDeadline {
 
   private arm(): void {
     clearTimeout(this.timer);
+    // Every request in flight listens to it; Node warns past 10 listeners by default.
+    setMaxListeners(0, this.controller.signal);
     // setTimeout holds at most 2^31-1 ms (about 24 days): a deadline further out never fires.
     if (this.left > 2 ** 31 - 1) return;
     const controller = this.controller;
