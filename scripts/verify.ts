@@ -22,13 +22,14 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { StackConfig } from "../lib/config";
 import { configEnvVar, formatConfigErrors, multinetValues, validateConfig } from "../lib/config";
-import { connect, isRetryable, KubeError, pollUntil, type Kube } from "../lib/kube/connection";
+import { judgeUntil } from "../lib/kube/attempts";
+import { connect, KubeError, type Kube } from "../lib/kube/connection";
 import { endCredentialPlugins } from "../lib/kube/credentials";
 import { RunDeadline } from "../lib/kube/deadline";
 import { deletePeer, ping, startPeer } from "../lib/kube/peer";
 import { preflightSnapshot, verifySnapshot } from "../lib/kube/reads";
 import { readStackFile, stackFilePath, stackNameOf, stackNames } from "../lib/files/stackFiles";
-import { buildReport, errorReport, fail, formatReport, type Finding, type Report, type ReportKind } from "../lib/verify/findings";
+import { buildReport, errorReport, formatReport, type Finding, type Report, type ReportKind } from "../lib/verify/findings";
 import { judgePingObservation, peerAttachmentAddress, peerNodes, peerPod, peerPodName, pingPlan } from "../lib/verify/ping";
 import { preflightFindings } from "../lib/verify/preflight";
 import type { PingAttempt, PingObservation, VerifySnapshot } from "../lib/verify/snapshot";
@@ -145,16 +146,14 @@ function maxResponseBytes(env: NodeJS.ProcessEnv): number | undefined {
 const lookOnceSeconds = 30;
 
 /**
- * A failed read is a failed check (`cluster/read`), exit code 1, as it is for the verification at
- * its deadline; a server that is not a usable Kubernetes API or rejects the credentials is exit code 2.
+ * The preflight judges what it reads the first time (it does not wait for the cluster to change);
+ * a read that fails is retried until the deadline, as the verification's.
  */
-async function preflight(kube: Kube, config: StackConfig): Promise<Finding[]> {
-  try {
-    return preflightFindings(config, await preflightSnapshot(kube, config));
-  } catch (error) {
-    if (!isRetryable(error)) throw error;
-    return [fail("cluster/read", (error as Error).message)];
-  }
+async function preflight(kube: Kube, config: StackConfig, timeoutSeconds: number): Promise<{ findings: Finding[]; note?: string }> {
+  const { findings, note } = await judgeUntil(kube, timeoutSeconds, async () => ({
+    findings: preflightFindings(config, await preflightSnapshot(kube, config)),
+  }), () => true);
+  return { findings, ...(note ? { note } : {}) };
 }
 
 async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot, addresses: Map<string, string>, deadline: number): Promise<PingObservation> {
@@ -195,37 +194,19 @@ async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot
 }
 
 async function verify(kube: Kube, config: StackConfig, opts: Options, timeoutSeconds: number): Promise<{ findings: Finding[]; note?: string }> {
-  // `--timeout 0` looks once: no waiting, though the look itself still has the run's deadline.
-  const deadline = timeoutSeconds > 0 ? kube.deadline.at : Date.now();
-  type Attempt = { snapshot?: VerifySnapshot; findings: Finding[]; addresses?: Map<string, string> };
-  let previous: Attempt | undefined;
-  // Rollouts and the pod may still be settling right after a deploy: poll until green or the deadline.
-  // A request that fails on the way (timeout, 429, 5xx, a malformed answer) is one failed attempt;
-  // rejected credentials or a server that is not the Kubernetes API end the run. An attempt cut off
-  // by the deadline leaves the one before it standing.
-  const polled = await pollUntil<Attempt>(async () => {
-    try {
-      const snapshot = await verifySnapshot(kube, config);
-      const { findings, samplePodAddresses } = judgeSnapshot(config, snapshot);
-      previous = { snapshot, findings, addresses: samplePodAddresses };
-      return { done: findings.every((f) => f.ok), value: previous };
-    } catch (error) {
-      if (!isRetryable(error)) throw error;
-      if (kube.deadline.signal.aborted && previous) return { done: false, value: previous };
-      previous = { snapshot: undefined, findings: [fail("cluster/read", (error as Error).message)] };
-      return { done: false, value: previous };
-    }
-  }, deadline, 5000, kube.deadline.signal);
-  const { snapshot, findings, addresses } = polled.value;
-  const note = polled.timedOut && timeoutSeconds > 0
-    ? `still failing after waiting ${timeoutSeconds}s (multinet:verification.timeoutSeconds, or --timeout)`
-    : undefined;
-  if (!snapshot || !addresses) return { findings, ...(note ? { note } : {}) };
+  // Rollouts and the pod may still be settling right after a deploy: read until green or the deadline.
+  const judged = await judgeUntil(kube, timeoutSeconds, async () => {
+    const snapshot = await verifySnapshot(kube, config);
+    const { findings, samplePodAddresses } = judgeSnapshot(config, snapshot);
+    return { snapshot, findings, addresses: samplePodAddresses };
+  }, (read) => read.findings.every((f) => f.ok));
+  const { read, findings, note } = judged;
+  if (!read) return { findings, ...(note ? { note } : {}) };
   const pingConfig = opts.ping ? { ...config, verification: { ...config.verification, ping: { ...config.verification.ping, enabled: true } } } : config;
-  if (pingConfig.verification.ping.enabled && !polled.timedOut && pingConfig.samplePod.enabled) {
-    snapshot.ping = await runPing(kube, pingConfig, snapshot, addresses, deadline);
+  if (pingConfig.verification.ping.enabled && !judged.timedOut && pingConfig.samplePod.enabled) {
+    read.snapshot.ping = await runPing(kube, pingConfig, read.snapshot, read.addresses, kube.deadline.at);
   }
-  return { findings: [...findings, ...judgePingObservation(pingConfig, snapshot.ping)], ...(note ? { note } : {}) };
+  return { findings: [...findings, ...judgePingObservation(pingConfig, read.snapshot.ping)], ...(note ? { note } : {}) };
 }
 
 /** Where the report goes; a write resolves once the text is handed over, so an exit right after loses nothing. */
@@ -255,13 +236,8 @@ export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: Veri
       : new RunDeadline(Date.now() + lookOnceSeconds * 1000, `${lookOnceSeconds}s for one look (--timeout 0)`);
     const kube = await connect({ context: opts.context ?? kubeContext, env, deadline, maxResponseBytes: maxResponseBytes(env) });
     context = kube.context;
-    let report: Report;
-    if (opts.kind === "preflight") {
-      report = buildReport("preflight", opts.stack, await preflight(kube, config), context);
-    } else {
-      const { findings, note } = await verify(kube, config, opts, timeoutSeconds);
-      report = { ...buildReport("verify", opts.stack, findings, context), ...(note ? { note } : {}) };
-    }
+    const { findings, note: runNote } = opts.kind === "preflight" ? await preflight(kube, config, timeoutSeconds) : await verify(kube, config, opts, timeoutSeconds);
+    const report: Report = { ...buildReport(opts.kind, opts.stack, findings, context), ...(runNote ? { note: runNote } : {}) };
     await emit(report, opts.json, io);
     return report.ok || opts.exitZero ? 0 : 1;
   } catch (error) {

@@ -184,8 +184,8 @@ export async function connect(options: KubeOptions = {}): Promise<Kube> {
 }
 
 /**
- * `request()` within the request deadline. The AbortSignal of apiConfiguration starts only after
- * authentication, so an exec credential plugin that hangs is cut off here.
+ * `request()` within the request deadline and the run's: a stand-in for the signal where a request
+ * (a stub, a write through client-node's API classes) might not honour it.
  */
 export function timed<T>(kube: Kube, request: () => Promise<T>): Promise<T> {
   return withDeadline(request(), kube.requestTimeoutMs + 1000, `no answer within ${kube.requestTimeoutMs / 1000}s`, kube.deadline.signal);
