@@ -46,6 +46,19 @@ function execPath(pod: { namespace: string; name: string; container: string }, c
   return `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}/exec?${query}`;
 }
 
+/**
+ * Why the stream did not open. ws (which client-node opens it with) follows no redirect by default
+ * (ws 8.23.0 lib/websocket.js:703, `followRedirects: false`) and says "Unexpected server response: <status>" (:963)
+ * for any answer that is not the upgrade.
+ */
+function describeUpgradeError(error: unknown, timeoutMs: number): string {
+  const status = /^Unexpected server response: (\d+)$/.exec((error as Error)?.message ?? "")?.[1];
+  if (!status) return describeRequestError(error, timeoutMs);
+  const code = Number(status);
+  if (code >= 300 && code < 400) return `the API server answered with a redirect (${code}): not followed`;
+  return `the API server answered HTTP ${code} instead of opening the stream`;
+}
+
 /** Runs a command in a pod's container (no TTY, no stdin) and collects its output and exit code. */
 export async function execInPod(kube: Kube, pod: { namespace: string; name: string; container: string }, command: string[], timeoutMs: number): Promise<ExecResult> {
   const what = `\`${command.join(" ")}\` in ${pod.namespace}/${pod.name}`;
@@ -89,7 +102,7 @@ export async function execInPod(kube: Kube, pod: { namespace: string; name: stri
   } catch (error) {
     void finished.then((socket) => socket.close(), () => undefined);
     if (error instanceof KubeError) throw error;
-    throw new KubeError(`cannot exec ${what}: ${describeRequestError(error, timeoutMs)}`);
+    throw new KubeError(`cannot exec ${what}: ${describeUpgradeError(error, timeoutMs)}`);
   }
   if (problem) throw new KubeError(problem, undefined, true);
   const stdout = Buffer.concat(output.stdout).toString("utf8");
