@@ -129,7 +129,6 @@ function loadStack(file: string): { config: StackConfig; kubeContext?: string; n
   };
 }
 
-/** `addresses`: the sample pod's attachment addresses, from the judgement that passed it. */
 /** How long deleting the peer pod may take once the deadline has passed. */
 const cleanupGraceMs = 15_000;
 
@@ -156,6 +155,7 @@ async function preflight(kube: Kube, config: StackConfig, timeoutSeconds: number
   return { findings, ...(note ? { note } : {}) };
 }
 
+/** `addresses`: the sample pod's attachment addresses, from the judgement that passed it. */
 async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot, addresses: Map<string, string>, deadline: number): Promise<PingObservation> {
   const plan = pingPlan(config);
   if (!plan.attachments.length) return { skipped: "no flannel attachment: only those prove a packet crossed nodes (see the ping/<ifname> lines)" };
