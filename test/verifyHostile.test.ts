@@ -101,6 +101,7 @@ const corpus: Behaviour[] = [
   { name: "a node's taints are an object", hooks: () => on(nodes, nodeList([node({ spec: { taints: {} } })])), code: 1, line: unread("the nodes", ".*items\\[0\\]\\.spec\\.taints: ") },
   { name: "a node's label value is a number", hooks: () => on(nodes, nodeList([{ metadata: { name: "n1", labels: { "kubernetes.io/os": 1 } } }])), code: 1, line: unread("the nodes", ".*items\\[0\\]\\.metadata\\.labels\\.kubernetes\\.io/os: ") },
   { name: "a node's podCIDRs are numbers", hooks: () => on(nodes, nodeList([node({ spec: { podCIDRs: [1, 2] } })])), code: 1, line: unread("the nodes", ".*items\\[0\\]\\.spec\\.podCIDRs\\[0\\]: .*\\(and 1 more problem\\)") },
+  { name: "a node nested 100,000 levels deep", hooks: () => on(nodes, body(`{"items":[${'{"metadata":'.repeat(100_000)}{}${"}".repeat(100_000)}]}`)), code: 1, line: unread("the nodes", "the API server's answer is not a Node list: it is nested too deeply to read$") },
   { name: "a node list item is null", hooks: () => on(nodes, nodeList([null])), code: 1, line: unread("the nodes", ".*items\\[0\\]: ") },
   {
     name: "the node list is empty", hooks: () => on(nodes, nodeList([])), code: 1,

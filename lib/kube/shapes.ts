@@ -147,7 +147,13 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 
 /** The value in the shape the judging expects, or why it is not one. */
 export function parseShape<T>(value: unknown, expected: Shape<T>): { value: T } | { problem: string } {
-  const result = expected.schema.safeParse(withoutNulls(value));
+  let result;
+  try {
+    result = expected.schema.safeParse(withoutNulls(value));
+  } catch {
+    // Only a stack overflow gets here: JSON nested deeper than any object the checks read.
+    return { problem: `the API server's answer is not ${expected.name}: it is nested too deeply to read` };
+  }
   if (result.success) return { value: result.data as T };
   return { problem: `the API server's answer is not ${expected.name}: ${describeIssues(result.error.issues)}` };
 }
