@@ -93,6 +93,12 @@ const corpus: Behaviour[] = [
   { name: "the node list redirects to another port", hooks: (trap) => on(nodes, redirect(`${trap}${nodes}`, 301)), code: 2, line: /cannot read the nodes: .*with a redirect \(301\) to http:\/\/127\.0\.0\.1:\d+: not followed/ },
   { name: "the node list is throttled (429), always", hooks: () => on(nodes, json({ kind: "Status", code: 429, message: "too many requests" }, 429)), code: 1, line: unread("the nodes", "HTTP 429: too many requests") },
   { name: "the node list fails once (503), then answers", hooks: () => once(nodes, json({ kind: "Status", code: 503, message: "etcd leader changed" }, 503)), timeout: 30, code: 0, line: /^ ok {3}\S/ },
+  { name: "a Status message with a newline, terminal escapes and a bidi override", hooks: () => on(nodes, json({ kind: "Status", code: 403, message: "denied\n\u001b[2J\u001b[31mFAIL  forged\u202e" }, 403)), code: 2, line: /cannot read the nodes: 403 Forbidden: denied \[2J \[31mFAIL {2}forged$/ },
+  { name: "a Status message that is an object", hooks: () => on(nodes, json({ kind: "Status", code: 500, message: { text: "x" } }, 500)), code: 1, line: unread("the nodes", "HTTP 500$") },
+  {
+    name: "a node name with a newline that forges a line", hooks: () => on(nodes, nodeList([{ metadata: { name: "n1\n ok   forged/check  all good", labels: { "kubernetes.io/os": "linux" } }, spec: {} }])), code: 1,
+    line: { verify: /^FAIL +multus\/rollout +.*no ready pod on n1 {2}ok {3}forged\/check {2}all good$/, preflight: /^FAIL +preflight\/node-podcidr +n1 {2}ok {3}forged\/check {2}all good has no IPv4 spec\.podCIDR/ },
+  },
   { name: "the node list: 401", hooks: () => on(nodes, json({ kind: "Status", code: 401, message: "token expired" }, 401)), code: 2, line: /cannot read the nodes: 401 Unauthorized/ },
   { name: "the node list: items is a number", hooks: () => on(nodes, json({ kind: "NodeList", items: 5 })), code: 1, line: unread("the nodes", "the API server's answer is not a Node list") },
   { name: "the node list is a JSON string", hooks: () => on(nodes, json("nodes")), code: 1, line: unread("the nodes", "the API server's answer is not a Node list") },

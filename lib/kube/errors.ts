@@ -4,7 +4,7 @@
  */
 import { ApiException } from "@kubernetes/client-node";
 import { DeadlineError } from "./deadline";
-import { TransportError } from "./http";
+import { preview, TransportError } from "./http";
 
 /** A failure the user can act on; its message is printed as is, without a stack trace. */
 export class KubeError extends Error {
@@ -44,7 +44,8 @@ export function describeRequestError(error: unknown, timeoutMs: number): string 
   if (e?.name === "AbortError" || e?.name === "TimeoutError") return `no answer within ${timeoutMs / 1000}s`;
   if (error instanceof ApiException) {
     const body = typeof e.body === "string" ? (() => { try { return JSON.parse(e.body as string) as { message?: string }; } catch { return undefined; } })() : e.body as { message?: string } | undefined;
-    const message = body?.message ?? "";
+    // The server's words, made one short printable line: it may say anything.
+    const message = typeof body?.message === "string" ? preview(body.message, 300) : "";
     if (error.code === 401) return `401 Unauthorized: the credentials of the context were rejected${message ? ` (${message})` : ""}`;
     if (error.code === 403) return `403 Forbidden${message ? `: ${message}` : ""}`;
     return `HTTP ${error.code}${message ? `: ${message}` : ""}`;
@@ -53,7 +54,7 @@ export function describeRequestError(error: unknown, timeoutMs: number): string 
   // OpenSSL's own text spans lines and names its source files: keep its reason.
   const openssl = /SSL routines:[^:]*:([^:\n]+)/.exec(reason);
   if (openssl) return `TLS failed: ${openssl[1]}${e?.code ? ` (${String(e.code)})` : ""}`;
-  return reason.split("\n")[0];
+  return preview(reason.split("\n")[0], 300);
 }
 
 export const isNotFound = (error: unknown) => error instanceof ApiException && error.code === 404;

@@ -8,6 +8,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { ResponseContext, wrapHttpLibrary, type HttpLibrary, type RequestContext } from "@kubernetes/client-node";
+import { oneLine } from "../verify/findings";
 
 /** The largest answer read: a node list of a few thousand nodes fits many times over. */
 export const defaultMaxResponseBytes = 64 * 1024 * 1024;
@@ -26,9 +27,9 @@ export class TransportError extends Error {
 export const formatBytes = (bytes: number) =>
   bytes >= 1024 * 1024 ? `${+(bytes / 1024 / 1024).toFixed(1)} MiB` : bytes >= 1024 ? `${+(bytes / 1024).toFixed(1)} KiB` : `${bytes} bytes`;
 
-/** The start of a body, printable and short, for a message. */
+/** The start of a body or a message from the server, one printable line, short, for a message of ours. */
 export function preview(body: Buffer | string, max = 60): string {
-  const text = (typeof body === "string" ? body : body.subarray(0, max * 4).toString("utf8")).replace(/[^\x20-\x7e]+/g, " ").trim();
+  const text = oneLine(typeof body === "string" ? body : body.subarray(0, max * 4).toString("utf8"));
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
