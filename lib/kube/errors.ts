@@ -50,6 +50,8 @@ export function describeRequestError(error: unknown, timeoutMs: number): string 
     if (error.code === 403) return `403 Forbidden${message ? `: ${message}` : ""}`;
     return `HTTP ${error.code}${message ? `: ${message}` : ""}`;
   }
+  // client-node's models trip over an answer of the wrong shape (a write's answer, read through them).
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return "the API server's answer could not be read (not the shape of a Kubernetes object)";
   const reason = (e?.message ?? String(error)).replace(/^request to \S+ failed, reason: /, "");
   // OpenSSL's own text spans lines and names its source files: keep its reason.
   const openssl = /SSL routines:[^:]*:([^:\n]+)/.exec(reason);
