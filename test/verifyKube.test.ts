@@ -102,6 +102,13 @@ describe.concurrent("the peer pod", () => {
     expect(await deletePeer(gone, "default", "multinet-sample-peer")).toBeUndefined();
   });
 
+  it("says an answer client-node's models trip over is malformed, without JavaScript's words", async () => {
+    const tripping = kube({ readNamespacedPod: () => Promise.reject(apiError(404)), createNamespacedPod: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'uid')")) });
+    expect(await startPeer(tripping, peer(), Date.now() + 5000)).toEqual({
+      error: "cannot create the peer pod default/multinet-sample-peer: the API server's answer could not be read (not the shape of a Kubernetes object)",
+    });
+  });
+
   it("never replaces a pod of the same name that is not the verifier's", async () => {
     const createNamespacedPod = vi.fn();
     const taken = kube({ readNamespacedPod: () => Promise.resolve(peer({ labels: {} })), createNamespacedPod });
