@@ -1,5 +1,5 @@
 /**
- * `npm run verify -- --stack <name> [--preflight] [--json] [--context <name>] [--ping] [--timeout <s>] [--exit-zero]`
+ * `npm run verify -- --stack <name> [--preflight] [--json] [--context <name>] [--ping] [--timeout <s>] [--exit-zero] [--adopt-existing]`
  *
  * Checks a stack against the cluster of the current kube context (or `--context`, or the stack's
  * `kubernetes:context`): after a deploy, that the multi-network setup works (default); with
@@ -35,7 +35,7 @@ import { preflightFindings } from "../lib/verify/preflight";
 import type { PingAttempt, PingObservation, VerifySnapshot } from "../lib/verify/snapshot";
 import { judgeSnapshot } from "../lib/verify/verify";
 
-const usage = "usage: npm run verify -- (--stack <name> | --config <Pulumi.<name>.yaml>) [--preflight] [--json] [--context <name>] [--ping] [--timeout <seconds>] [--exit-zero]";
+const usage = "usage: npm run verify -- (--stack <name> | --config <Pulumi.<name>.yaml>) [--preflight] [--json] [--context <name>] [--ping] [--timeout <seconds>] [--exit-zero] [--adopt-existing]";
 
 /** A failure the user can fix: printed as one line, exit code 2. */
 class UsageError extends Error {}
@@ -50,6 +50,8 @@ interface Options {
   ping: boolean;
   timeoutSeconds?: number;
   exitZero: boolean;
+  /** The stack sets kubernetes:upsertExistingObjects: existing objects are adopted, not a failure. */
+  adoptExisting: boolean;
 }
 
 function options(argv: string[], env: NodeJS.ProcessEnv): Options {
@@ -66,6 +68,7 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options {
         ping: { type: "boolean", default: false },
         timeout: { type: "string" },
         "exit-zero": { type: "boolean", default: false },
+        "adopt-existing": { type: "boolean", default: false },
       },
     }).values;
   } catch (error) {
@@ -91,6 +94,7 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options {
     ping: values.ping!,
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     exitZero: values["exit-zero"]!,
+    adoptExisting: values["adopt-existing"]!,
   };
 }
 
@@ -148,9 +152,9 @@ const lookOnceSeconds = 30;
  * The preflight judges what it reads the first time (it does not wait for the cluster to change);
  * a read that fails is retried until the deadline, as the verification's.
  */
-async function preflight(kube: Kube, config: StackConfig, timeoutSeconds: number): Promise<{ findings: Finding[]; note?: string }> {
+async function preflight(kube: Kube, config: StackConfig, opts: Options, timeoutSeconds: number): Promise<{ findings: Finding[]; note?: string }> {
   const { findings, note } = await judgeUntil(kube, timeoutSeconds, async () => ({
-    findings: preflightFindings(config, await preflightSnapshot(kube, config)),
+    findings: preflightFindings(config, await preflightSnapshot(kube, config), { stack: opts.stack, adoptExisting: opts.adoptExisting }),
   }), () => true);
   return { findings, ...(note ? { note } : {}) };
 }
@@ -236,7 +240,7 @@ export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: Veri
       : new RunDeadline(Date.now() + lookOnceSeconds * 1000, `${lookOnceSeconds}s for one look (--timeout 0)`);
     const kube = await connect({ context: opts.context ?? kubeContext, env, deadline, maxResponseBytes: maxResponseBytes(env) });
     context = kube.context;
-    const { findings, note: runNote } = opts.kind === "preflight" ? await preflight(kube, config, timeoutSeconds) : await verify(kube, config, opts, timeoutSeconds);
+    const { findings, note: runNote } = opts.kind === "preflight" ? await preflight(kube, config, opts, timeoutSeconds) : await verify(kube, config, opts, timeoutSeconds);
     const report: Report = { ...buildReport(opts.kind, opts.stack, findings, context), ...(runNote ? { note: runNote } : {}) };
     await emit(report, opts.json, io);
     return report.ok || opts.exitZero ? 0 : 1;

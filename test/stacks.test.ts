@@ -3,12 +3,13 @@
  * runtime; the assertions are on the resource graph the program registers.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { calicoFieldManager, calicoPatchRevision } from "../lib/build/calico";
 import { imageProblem } from "../lib/config";
 import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
 import { runProgram, type ProgramRun, type RegisteredResource } from "./helpers/mockProgram";
 
 const T = {
-  crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+  crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch",
   daemonSet: "kubernetes:apps/v1:DaemonSet",
   daemonSetPatch: "kubernetes:apps/v1:DaemonSetPatch",
   installationPatch: "kubernetes:operator.tigera.io/v1:InstallationPatch",
@@ -45,11 +46,13 @@ describe.each(stackNames())("stack %s", (stack) => {
     for (const object of kubeObjects(run(stack))) expect(componentUrns.has(object.parent)).toBe(true);
   });
 
-  it("names every Kubernetes object explicitly, as its logical name says", () => {
+  it("names every Kubernetes object explicitly, as its logical name says (a Calico patch adds its revision)", () => {
     for (const object of kubeObjects(run(stack))) {
       const { name, namespace } = object.inputs.metadata;
       expect(name, object.name).toEqual(expect.any(String));
-      expect(object.name).toBe(namespace ? `${namespace}/${name}` : name);
+      const calicoPatch = [T.daemonSetPatch, T.installationPatch].includes(object.type);
+      const revision = calicoPatch ? `-${calicoPatchRevision(object.inputs.spec)}` : "";
+      expect(object.name).toBe(`${namespace ? `${namespace}/${name}` : name}${revision}`);
     }
   });
 
@@ -82,7 +85,7 @@ describe.each(stackNames())("stack %s", (stack) => {
     const r = run(stack);
     expect(r.get(T.crd, "network-attachment-definitions.k8s.cni.cncf.io").options.retainOnDelete).toBe(true);
     for (const pod of r.ofType(T.pod)) {
-      expect(pod.options).toEqual({ retainOnDelete: false, deleteBeforeReplace: true, replaceOnChanges: ["metadata.annotations"] });
+      expect(pod.options).toMatchObject({ retainOnDelete: false, deleteBeforeReplace: true, replaceOnChanges: ["metadata.annotations"] });
     }
   });
 
@@ -114,15 +117,17 @@ describe.each(stackNames())("stack %s", (stack) => {
 
 describe("staging reproduces the manual setup", () => {
   it("pins Calico to eth0 with a server-side-apply patch of calico-node", () => {
-    const patch = run("staging").get(T.daemonSetPatch, "kube-system/calico-node");
-    expect(patch.inputs.metadata.annotations).toEqual({ "pulumi.com/patchFieldManager": "multinet-calico-autodetection", "pulumi.com/patchForce": "true" });
+    const [patch] = run("staging").ofType(T.daemonSetPatch);
+    const revision = calicoPatchRevision(patch.inputs.spec);
+    expect(patch.name).toBe(`kube-system/calico-node-${revision}`);
+    expect(patch.inputs.metadata.annotations).toEqual({ "pulumi.com/patchFieldManager": `${calicoFieldManager}-${revision}`, "pulumi.com/patchForce": "true" });
     expect(patch.inputs.spec.template.spec.containers).toEqual([{ name: "calico-node", env: [{ name: "IP_AUTODETECTION_METHOD", value: "interface=eth0" }] }]);
   });
 
   it("runs Flannel on eth1 with vxlan", () => {
     const r = run("staging");
     const flanneld = r.get(T.daemonSet, "kube-flannel/kube-flannel-ds").inputs.spec.template.spec.containers[0];
-    expect(flanneld.args).toEqual(["--ip-masq", "--kube-subnet-mgr", "--iface=eth1"]);
+    expect(flanneld.args).toEqual(["--ip-masq", "--kube-subnet-mgr", "--healthz-port=8081", "--set-node-network-unavailable=false", "--iface=eth1"]);
     const netConf = JSON.parse(r.get(T.configMap, "kube-flannel/kube-flannel-cfg").inputs.data["net-conf.json"]);
     expect(netConf).toMatchObject({ Network: "10.244.0.0/16", Backend: { Type: "vxlan", VNI: 1, Port: 8472 } });
   });
@@ -149,7 +154,7 @@ describe("dev and prod differ where their environments do", () => {
     const r = run("dev");
     expect(r.ofType(T.daemonSetPatch)).toEqual([]);
     expect(r.resources.filter((res) => res.type === "multinet:index:CalicoAutodetection")).toEqual([]);
-    expect(r.get(T.daemonSet, "kube-flannel/kube-flannel-ds").inputs.spec.template.spec.containers[0].args).toEqual(["--ip-masq", "--kube-subnet-mgr"]);
+    expect(r.get(T.daemonSet, "kube-flannel/kube-flannel-ds").inputs.spec.template.spec.containers[0].args).toEqual(["--ip-masq", "--kube-subnet-mgr", "--healthz-port=8081", "--set-node-network-unavailable=false"]);
     expect(r.get(T.pod, "default/multinet-dev-sample").inputs.metadata.annotations["k8s.v1.cni.cncf.io/networks"]).toBe("flannel,scratch@scratch0");
   });
 
@@ -160,7 +165,7 @@ describe("dev and prod differ where their environments do", () => {
   it("prod patches the operator's Installation, not the DaemonSet", () => {
     const r = run("prod");
     expect(r.ofType(T.daemonSetPatch)).toEqual([]);
-    expect(r.get(T.installationPatch, "default").inputs.spec).toEqual({ calicoNetwork: { nodeAddressAutodetectionV4: { firstFound: false, interface: "ens3f0" } } });
+    expect(r.ofType(T.installationPatch).map((patch) => patch.inputs.spec)).toEqual([{ calicoNetwork: { nodeAddressAutodetectionV4: { firstFound: false, interface: "ens3f0" } } }]);
   });
 
   it("prod has a jumbo-frame macvlan storage network with source-based routing and no sample pod", () => {

@@ -12,6 +12,7 @@ import { describeIssue, configKey, type Path } from "./errors";
 import { stackConfigSchema, type StackConfig } from "./schema";
 
 export * from "./references";
+export * from "./namespaces";
 export * from "./sources";
 export * from "./schema";
 export { configKey, configNamespace, formatConfigErrors } from "./errors";
@@ -19,6 +20,7 @@ export { imageProblem, isDnsLabel, isInterfaceName, quantityValue } from "./valu
 export { multusSchema } from "./multus";
 export { flannelSchema } from "./flannel";
 export { autodetectionSchema, calicoSchema } from "./calico";
+export { cniPluginsInImage, cniPluginsNeverInstalled, cniPluginsSchema } from "./cniPlugins";
 export { networkSchema } from "./networks";
 export { samplePodSchema } from "./samplePod";
 export { verificationSchema } from "./verification";

@@ -7,6 +7,7 @@ import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "../config";
 import { podWarningMessages } from "../verify/events";
+import { objectsMultinetCreates, type ExistingObject, type ObjectRef } from "../verify/existing";
 import { calicoDaemonSetCandidates, type PreflightSnapshot } from "../verify/preflight";
 import { verifyTargets, type ApiObject, type DaemonSetState, type VerifySnapshot } from "../verify/snapshot";
 import { isNotFound, KubeError, requestFailure, timed, type Kube } from "./connection";
@@ -79,10 +80,11 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
     await read(kube, `NetworkAttachmentDefinition ${nad.namespace}/${nad.name}`, shapes.object,
       () => kube.get(`/apis/k8s.cni.cncf.io/v1/namespaces/${nad.namespace}/network-attachment-definitions/${nad.name}`)),
   ] as const));
-  const [nodes, multus, flannel, calicoDaemonSet, installation] = await Promise.all([
+  const [nodes, multus, flannel, cniPlugins, calicoDaemonSet, installation] = await Promise.all([
     listNodes(kube),
     daemonSetState(kube, targets.multus, true),
     targets.flannel ? daemonSetState(kube, targets.flannel, true) : Promise.resolve(undefined),
+    targets.cniPlugins ? daemonSetState(kube, targets.cniPlugins, true) : Promise.resolve(undefined),
     targets.calicoDaemonSet ? daemonSetState(kube, targets.calicoDaemonSet, false) : Promise.resolve(undefined),
     targets.installation
       ? read(kube, `Installation ${targets.installation}`, shapes.object,
@@ -93,6 +95,7 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
     nodes,
     multus,
     ...(flannel ? { flannel } : {}),
+    ...(cniPlugins ? { cniPlugins } : {}),
     calico: { daemonSet: calicoDaemonSet?.daemonSet, installation },
     nads: Object.fromEntries(nadEntries),
   };
@@ -115,10 +118,34 @@ async function listCustom(kube: Kube, group: string, version: string, plural: st
   return list?.items;
 }
 
+/** The resource (plural) of each kind multinet creates, for its API path. */
+const plurals: Record<string, string> = {
+  ServiceAccount: "serviceaccounts", ConfigMap: "configmaps", Secret: "secrets", Pod: "pods", DaemonSet: "daemonsets",
+  ClusterRole: "clusterroles", ClusterRoleBinding: "clusterrolebindings", NetworkAttachmentDefinition: "network-attachment-definitions",
+};
+
+/** The API path of one object multinet creates: /api/v1/… for the core group, /apis/<group>/<version>/… otherwise. */
+function objectPath(o: ObjectRef): string {
+  const base = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+  return `${base}${o.namespace ? `/namespaces/${o.namespace}` : ""}/${plurals[o.kind]}/${o.name}`;
+}
+
+/** Which of the objects multinet creates exist already; a read the API does not serve counts as absent. */
+async function existingObjects(kube: Kube, config: StackConfig): Promise<ExistingObject[]> {
+  const found = await Promise.all(objectsMultinetCreates(config).map(async (o) => {
+    const object = await read(kube, `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`, shapes.metadataOf, () => kube.get(objectPath(o)));
+    if (!object) return undefined;
+    return { ...o, labels: object.metadata?.labels ?? {}, managers: (object.metadata?.managedFields ?? []).map((m) => m.manager ?? "") };
+  }));
+  return found.filter((o): o is ExistingObject => o !== undefined);
+}
+
 /** Everything the preflight judges. */
 export async function preflightSnapshot(kube: Kube, config: StackConfig): Promise<PreflightSnapshot> {
-  const [nodes, crdPools, installations, daemonSets] = await Promise.all([
+  const [nodes, namespaces, existing, crdPools, installations, daemonSets] = await Promise.all([
     listNodes(kube),
+    read(kube, "the namespaces", shapes.namespaceList, () => kube.get("/api/v1/namespaces")).then((list) => list?.items ?? []),
+    existingObjects(kube, config),
     listCustom(kube, "crd.projectcalico.org", "v1", "ippools"),
     listCustom(kube, "operator.tigera.io", "v1", "installations"),
     Promise.all(calicoDaemonSetCandidates(config).map((where) => daemonSetState(kube, where, false))),
@@ -128,6 +155,8 @@ export async function preflightSnapshot(kube: Kube, config: StackConfig): Promis
   const ipPools = crdPools ? { api: "crd.projectcalico.org/v1", pools: crdPools } : v3Pools ? { api: "projectcalico.org/v3", pools: v3Pools } : undefined;
   return {
     nodes,
+    namespaces,
+    existing,
     ...(ipPools ? { ipPools } : {}),
     calico: {
       daemonSets: daemonSets.flatMap((state) => (state.daemonSet ? [state.daemonSet] : [])),

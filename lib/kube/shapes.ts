@@ -6,6 +6,7 @@
  * further in.
  */
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { z } from "zod";
@@ -25,6 +26,7 @@ const metadata = loose({
   annotations: strings.optional(),
   deletionTimestamp: text.optional(),
   ownerReferences: z.array(loose({ uid: text.optional() })).optional(),
+  managedFields: z.array(loose({ manager: text.optional() })).optional(),
 });
 
 const conditions = z.array(loose({ type: text.optional(), status: text.optional() }));
@@ -103,6 +105,9 @@ const apiObject = loose({
   spec: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** Any object, of which only the metadata is read (a Namespace, an object multinet would create). */
+const withMetadata = loose({ metadata: metadata.optional() });
+
 const list = <T extends z.ZodType>(item: T) => loose({ items: z.array(item).default([]) });
 
 /** A schema with the type the judging uses (the kubernetes-models interfaces, this module's own). */
@@ -125,6 +130,8 @@ export const shapes = {
   eventList: shape<{ items: PodEvent[] }>("an Event list", list(event)),
   object: shape<ApiObject>("a Kubernetes object", apiObject),
   objectList: shape<{ items: ApiObject[] }>("a list of Kubernetes objects", list(apiObject)),
+  namespaceList: shape<{ items: INamespace[] }>("a Namespace list", list(withMetadata)),
+  metadataOf: shape<{ metadata?: { labels?: Record<string, string>; managedFields?: Array<{ manager?: string }> } }>("a Kubernetes object", withMetadata),
 };
 
 /**
