@@ -73,8 +73,9 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, message: string
 
 /**
  * A request's signal: aborted after `ms` or at the run's deadline, whichever comes first. Its own
- * timer, not AbortSignal.timeout: composed with AbortSignal.any, nothing else holds on to that signal
- * and it can be collected before it fires.
+ * timer, not AbortSignal.timeout: a timeout signal held only by AbortSignal.any() can be garbage
+ * collected before it fires (nodejs/node#57736, fix in review as #57867). `done` ends the timer and
+ * the listener once the answer is in.
  */
 export function requestSignal(run: RunDeadline, ms: number): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();

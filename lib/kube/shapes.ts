@@ -135,8 +135,9 @@ export const shapes = {
 };
 
 /**
- * JSON `null` is read as absent, as Go's encoding/json reads null into a map, slice or pointer
- * field (the zero value), which is what the API server and kubectl do with it.
+ * JSON `null` is read as absent, as the API server and kubectl read it: Go's encoding/json sets a
+ * map, slice or pointer field to nil for a JSON null (the `Unmarshal` documentation: "The JSON null
+ * value unmarshals into an interface, map, pointer, or slice by setting that Go value to nil").
  */
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
