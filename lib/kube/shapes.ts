@@ -135,9 +135,8 @@ export const shapes = {
 };
 
 /**
- * JSON `null` is read as absent, as the API server and kubectl read it: Go's encoding/json sets a
- * map, slice or pointer field to nil for a JSON null (the `Unmarshal` documentation: "The JSON null
- * value unmarshals into an interface, map, pointer, or slice by setting that Go value to nil").
+ * JSON `null` is read as absent, as the API server and kubectl read it: Go's encoding/json
+ * (`Unmarshal`'s documentation) leaves a map, slice, pointer or interface field nil for a null.
  */
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNulls);
