@@ -1,9 +1,9 @@
 /**
- * Rules of one network that span several of its keys: address families (IPv4, IPv6, dual-stack),
- * ranges that leave room for addresses, host-device's one selector, and chained plugins that need
- * a host-side veth.
+ * Rules of one network that span several of its keys: one host-local range per address family
+ * (dual-stack), ranges that leave room for addresses, host-device's one selector, and chained
+ * plugins that need a host-side veth. Gateways, routes and overlaps of every family: addressChecks.ts.
  */
-import { cidrContains, compareAddresses, parseCidr, type Cidr } from "./cidr";
+import { parseCidr, type Cidr } from "./cidr";
 import { configKey } from "./errors";
 import { ipamOf, type IpamConfig, type NetworkConfig } from "./schema";
 
@@ -51,42 +51,6 @@ function hostLocalProblems(ipam: Extract<IpamConfig, { type: "host-local" }>, ke
     } else {
       firstOfFamily.set(family, r);
     }
-    for (const field of ["rangeStart", "rangeEnd", "gateway"] as const) {
-      const address = range[field];
-      if (address !== undefined && !cidrContains(subnet, address)) {
-        problems.push(`${configKey([...rangeKey, field])}: "${address}" is outside the subnet "${subnet.text}"; allowed: an ${familyName(family)} address inside it`);
-      }
-    }
-    if (range.rangeStart && range.rangeEnd && cidrContains(subnet, range.rangeStart) && cidrContains(subnet, range.rangeEnd) && compareAddresses(range.rangeStart, range.rangeEnd) > 0) {
-      problems.push(`${configKey([...rangeKey, "rangeEnd"])}: "${range.rangeEnd}" comes before rangeStart "${range.rangeStart}"; allowed: an address at or after rangeStart`);
-    }
-  });
-  return problems;
-}
-
-/**
- * Routes and gateways by family: a gateway of the family of what it serves, and a route only for a
- * family the pod has an address of (the plugins fill a missing `gw` from the same family's gateway:
- * pkg/ipam/ipam_linux.go:106-115 at v1.1.1; without an address of that family the kernel refuses it).
- */
-function familyProblems(ipam: IpamConfig, key: (string | number)[]): string[] {
-  const problems: string[] = [];
-  if (ipam.type === "static") {
-    ipam.addresses?.forEach((entry, a) => {
-      if (entry.gateway !== undefined && familyOf(entry.gateway) !== familyOf(entry.address)) {
-        problems.push(`${configKey([...key, "addresses", a, "gateway"])}: "${entry.gateway}" is not ${familyName(familyOf(entry.address))} like its address "${entry.address}"; allowed: a gateway of the address's family`);
-      }
-    });
-  }
-  const families = ipamFamilies(ipam);
-  ipam.routes.forEach((route, r) => {
-    const family = familyOf(route.dst);
-    if (route.gw !== undefined && familyOf(route.gw) !== family) {
-      problems.push(`${configKey([...key, "routes", r, "gw"])}: "${route.gw}" is not ${familyName(family)} like dst "${route.dst}"; allowed: a gateway of the route's family`);
-    }
-    if (families && !families.has(family)) {
-      problems.push(`${configKey([...key, "routes", r, "dst"])}: "${route.dst}" is ${familyName(family)} but the network gives pods only ${[...families].map(familyName).join(" and ")} addresses; allowed: routes of the pod's address families`);
-    }
   });
   return problems;
 }
@@ -105,11 +69,8 @@ export function networkProblems(network: NetworkConfig, i: number): string[] {
   if ("bandwidth" in network && network.bandwidth && network.type !== "bridge" && network.type !== "flannel") {
     problems.push(`${configKey(["networks", i, "bandwidth"])}: set on a ${network.type} network, whose pod interface has no host-side veth to shape; allowed: bandwidth on bridge or flannel networks`);
   }
+  // Gateways, route families and overlaps of every family: addressChecks.ts.
   const ipam = ipamOf(network);
-  if (ipam) {
-    const key = ["networks", i, "ipam"];
-    if (ipam.type === "host-local") problems.push(...hostLocalProblems(ipam, key));
-    problems.push(...familyProblems(ipam, key));
-  }
+  if (ipam?.type === "host-local") problems.push(...hostLocalProblems(ipam, ["networks", i, "ipam"]));
   return problems;
 }
