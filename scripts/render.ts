@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { startupSnapshot } from "node:v8";
 import * as pulumi from "@pulumi/pulumi";
 import { runProgram } from "../lib/render/mockRuntime";
 import { isRendered, manifestFiles, manifestsOf, manifestsYaml, type Manifest } from "../lib/render/manifests";
@@ -76,9 +77,16 @@ async function main(): Promise<void> {
   else process.stdout.write(manifestsYaml(manifests, stack));
 }
 
-main().catch((error: unknown) => {
-  // Config errors (RunError, as `pulumi preview` prints them) and usage errors need no stack trace.
-  const known = pulumi.RunError.isInstance(error) || error instanceof UsageError;
-  process.stderr.write(`error: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
-  process.exitCode = 1;
-});
+function run(): void {
+  main().catch((error: unknown) => {
+    // Config errors (RunError, as `pulumi preview` prints them) and usage errors need no stack trace.
+    const known = pulumi.RunError.isInstance(error) || error instanceof UsageError;
+    process.stderr.write(`error: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
+
+// Inside `node --build-snapshot` (scripts/build-render.mjs) the modules are loaded now and render
+// runs when the snapshot starts; otherwise it runs at once.
+if (startupSnapshot?.isBuildingSnapshot()) startupSnapshot.setDeserializeMainFunction(run);
+else run();

@@ -1,0 +1,164 @@
+/**
+ * What `npm run render`'s bundle (dist/render.js) loads in place of @pulumi/pulumi: the part of the
+ * SDK the program uses, recording each registration synchronously instead of sending it to an
+ * engine. The real SDK costs about 0.5 s to load (module resolution, a stack trace captured for
+ * every promise); this costs nothing. It is only ever bundled or mocked in (lib/render/recorder/
+ * redirects.json), never imported by the program, and test/recorder.test.ts proves that it
+ * registers exactly what the real SDK does under the mock runtime, for every stack.
+ *
+ * The wire format follows @pulumi/pulumi 3.248 runtime/rpc.js: secrets reach the engine as
+ * `{ [specialSigKey]: specialSecretSig, value }` (lines 276, 297, 680-684), values not known during
+ * a preview as `unknownValue` (line 269), and undefined properties are left out.
+ */
+import type { RegisteredResource } from "../programRun";
+
+const specialSigKey = "4dabf18193072939515e22adb298388d";
+const specialSecretSig = "1b47061264138c4ac30d75fd1eb44270";
+const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The run in progress: config in, registrations out (lib/render/recorder/run.ts owns it). */
+export const recording = {
+  project: "multinet",
+  stack: "test",
+  config: {} as Record<string, string>,
+  registrations: [] as RegisteredResource[],
+};
+
+/** A value that may be unknown until deployment and may be secret; property access is lifted. */
+export class Output<T> {
+  constructor(readonly known: boolean, readonly value: T | undefined, readonly isSecret: boolean) {
+    // Like the SDK's outputs, `output.a.b` is the output of `value.a.b`.
+    return new Proxy(this, {
+      get(target, property, receiver) {
+        if (typeof property === "symbol" || property in target || property === "then") return Reflect.get(target, property, receiver);
+        const inner = target.known ? (target.value as Record<string, unknown> | undefined)?.[property] : undefined;
+        return new Output(target.known, inner, target.isSecret);
+      },
+    });
+  }
+
+  static isInstance(value: unknown): value is Output<unknown> {
+    return value instanceof Output;
+  }
+
+  /** Runs `f` only on a known value, as a preview does. */
+  apply<U>(f: (value: T) => U | Output<U>): Output<U> {
+    if (!this.known) return new Output<U>(false, undefined, this.isSecret);
+    const result = output(f(this.value as T));
+    return new Output<U>(result.known, result.value, this.isSecret || result.isSecret);
+  }
+}
+
+export function output<T>(value: T | Output<T>): Output<T> {
+  return value instanceof Output ? value : new Output(true, value, false);
+}
+
+export function secret<T>(value: T | Output<T>): Output<T> {
+  const inner = output(value);
+  return new Output(inner.known, inner.value, true);
+}
+
+export function isRpcSecret(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+}
+
+/** Inputs as the engine receives them: outputs resolved, secrets wrapped, undefined left out. */
+function wire(value: unknown): unknown {
+  if (value instanceof Output) {
+    const inner = value.known ? wire(value.value) : unknownValue;
+    return value.isSecret ? { [specialSigKey]: specialSecretSig, value: inner } : inner;
+  }
+  if (Array.isArray(value)) return value.map((item) => wire(item) ?? null);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).flatMap(([key, field]) => {
+      const wired = wire(field);
+      return wired === undefined ? [] : [[key, wired]];
+    }));
+  }
+  return value;
+}
+
+export class RunError extends Error {
+  static isInstance(error: unknown): error is RunError {
+    return error instanceof RunError;
+  }
+}
+
+export class ResourceError extends Error {
+  constructor(message: string, readonly resource: Resource | undefined) {
+    super(message);
+  }
+}
+
+export interface ResourceOptions {
+  parent?: Resource;
+  dependsOn?: Resource | Resource[];
+  retainOnDelete?: boolean;
+  deleteBeforeReplace?: boolean;
+  replaceOnChanges?: string[];
+}
+
+export abstract class Resource {
+  readonly urn: Output<string>;
+  /** The resource's type chain in URNs: parent types joined by `$`. */
+  readonly qualifiedType: string;
+
+  protected constructor(type: string, name: string, custom: boolean, inputs: Record<string, unknown>, opts: ResourceOptions = {}) {
+    const parent = opts.parent;
+    this.qualifiedType = parent ? `${parent.qualifiedType}$${type}` : type;
+    const urn = `urn:pulumi:${recording.stack}::${recording.project}::${this.qualifiedType}::${name}`;
+    this.urn = output(urn);
+    recording.registrations.push({
+      type, name, urn, custom,
+      inputs: custom ? wire(inputs) as Record<string, unknown> : {},
+      parent: parent ? parent.urn.value! : "",
+      dependencies: [],
+      options: {
+        retainOnDelete: opts.retainOnDelete ?? false,
+        deleteBeforeReplace: opts.deleteBeforeReplace ?? false,
+        replaceOnChanges: opts.replaceOnChanges ?? [],
+      },
+    });
+  }
+}
+
+export class ComponentResource extends Resource {
+  constructor(type: string, name: string, _args: Record<string, unknown> = {}, opts: ResourceOptions = {}) {
+    super(type, name, false, {}, opts);
+  }
+
+  protected registerOutputs(_outputs?: Record<string, unknown>): void {}
+}
+
+export class CustomResource extends Resource {
+  /**
+   * Every input becomes an output of the same value (the mock runtime returns the inputs as the
+   * state); properties listed in `outputsOnly` are unknown, as in a preview.
+   */
+  constructor(type: string, name: string, inputs: Record<string, unknown>, opts: ResourceOptions = {}, outputsOnly: string[] = []) {
+    super(type, name, true, inputs, opts);
+    for (const [key, value] of Object.entries(inputs)) Object.assign(this, { [key]: output(value) });
+    for (const key of outputsOnly) Object.assign(this, { [key]: new Output(false, undefined, false) });
+  }
+}
+
+export class Config {
+  constructor(readonly name: string = recording.project) {}
+
+  get(key: string): string | undefined {
+    return recording.config[`${this.name}:${key}`];
+  }
+}
+
+export function getStack(): string {
+  return recording.stack;
+}
+
+export function getProject(): string {
+  return recording.project;
+}
+
+export const runtime = {
+  allConfig: (): Record<string, string> => ({ ...recording.config }),
+  isDryRun: (): boolean => true,
+};
