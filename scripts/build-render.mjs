@@ -8,6 +8,7 @@
 // Nothing is rebuilt while the sources, the redirects and the node version are unchanged. Plain
 // JavaScript, so it starts in plain node before every render.
 import { execFileSync } from "node:child_process";
+import process from "node:process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";

@@ -7,7 +7,8 @@ import { CustomResource, type ResourceOptions } from "./pulumi";
 
 class Command extends CustomResource {
   constructor(name: string, args: Record<string, unknown>, opts?: ResourceOptions) {
-    super("command:local:Command", name, args, opts, ["stdout", "stderr", "archive", "assets"]);
+    super("command:local:Command", name, args, { ...opts, replaceOnChanges: [...(opts?.replaceOnChanges ?? []), "triggers[*]"] },
+      ["stdout", "stderr", "archive", "assets"]);
   }
 }
 
