@@ -6,7 +6,7 @@
  * then each run starts render (`node --snapshot-blob dist/render.blob dist/render.js --stack <s>`,
  * what `npm run render` runs after its build step) and `kubectl kustomize` on that directory, in
  * alternating order, output discarded. Prints the medians and render/kustomize per stack, then the
- * time and peak memory of rendering stacks with 1000 and 10,000 NADs (scripts/scale-stack.ts).
+ * time and peak memory of rendering stacks with 1000 and 10,000 NADs (lib/files/scaleStack.ts).
  * Peak memory is the process's VmHWM in /proc, sampled every 10 ms (Linux only).
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -15,7 +15,7 @@ import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot, stackNames } from "../lib/files/stackFiles";
-import { scaleStackText } from "./scale-stack";
+import { scaleStackText } from "../lib/files/scaleStack";
 
 const { values } = parseArgs({
   options: {

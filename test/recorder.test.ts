@@ -13,7 +13,7 @@ import type { ProgramRun, RegisteredResource } from "../lib/render/programRun";
 import { manifestFiles, manifestsOf, manifestsYaml } from "../lib/render/manifests";
 import { pulumiConfigFromStackText } from "../lib/config/sources";
 import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/files/stackFiles";
-import { scaleStackText } from "../scripts/scale-stack";
+import { scaleStackText } from "../lib/files/scaleStack";
 import { runProgram } from "./helpers/mockProgram";
 
 const sdkRedirects = Object.entries(redirects).filter(([specifier]) => specifier.startsWith("@pulumi/"));

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
-import { stackFilePath } from "../lib/files/stackFiles";
+import { stackFilePath } from "./stackFiles";
 
 function network(i: number): Record<string, unknown> {
   const subnet = `100.${64 + (i >> 8)}.${i & 255}`;
