@@ -6,8 +6,10 @@
  * the objects are exactly those `pulumi up` would send; no cluster, no Pulumi CLI. Bad config exits
  * 1 with the same errors as `pulumi preview` on stderr and nothing on stdout.
  *
- * `npm run render` first bundles this file with esbuild into dist/render.js (start-up is then plain
- * node, no TypeScript compiler); the repo root is found upward from the bundle by its Pulumi.yaml
+ * `npm run render` runs it as dist/render.js from the startup snapshot dist/render.blob, both built
+ * by scripts/build-render.mjs with lib/render/recorder in place of the Pulumi SDKs and the mock
+ * runtime (test/recorder.test.ts proves the output the same); `npm run render:mock` runs it as it is,
+ * on the real SDK. The repo root is found upward from the file by its Pulumi.yaml
  * (lib/files/stackFiles.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
