@@ -1,7 +1,8 @@
 /**
  * Runs the Pulumi program under Pulumi's mock runtime (pulumi.runtime.setMocks, as Pulumi documents
  * for unit tests) and records every resource it registers: type, name, inputs, parent, dependencies.
- * Shared by the tests and by `npm run render`, so both see exactly what `pulumi up` would register.
+ * The tests and `npm run render:mock` use it; `npm run render`'s bundle runs lib/render/recorder in
+ * its place, which test/recorder.test.ts proves to register the same.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { programRun, type ProgramRun, type RegisteredResource, type RunOptions } from "./programRun";
