@@ -110,6 +110,18 @@ describe("the @pulumi/kubernetes stand-in", () => {
   });
 });
 
+describe("the @pulumi/pulumi stand-in", () => {
+  it("refuses a URN registered twice, as the engine does (the mock monitor keeps the last one)", async () => {
+    const program = async () => {
+      const k8s = await import("@pulumi/kubernetes");
+      for (let i = 0; i < 2; i++) new k8s.core.v1.ConfigMap("twice", { metadata: { name: "twice" } });
+    };
+    const run = await recorded(program, {}, "unit");
+    expect((run.error as Error).message).toBe("Duplicate resource URN 'urn:pulumi:unit::multinet::kubernetes:core/v1:ConfigMap::twice'; try giving it a unique name");
+    expect(run.resources).toHaveLength(1);
+  });
+});
+
 describe("the stand-in's redirects", () => {
   it("name files that exist and cover every Pulumi SDK the project depends on", () => {
     for (const file of Object.values(redirects)) expect(readFileSync(path.join(repoRoot, file), "utf8").length).toBeGreaterThan(0);

@@ -22,6 +22,7 @@ export const recording = {
   stack: "test",
   config: {} as Record<string, string>,
   registrations: [] as RegisteredResource[],
+  urns: new Set<string>(),
 };
 
 /** A value that may be unknown until deployment and may be secret; property access is lifted. */
@@ -107,6 +108,10 @@ export abstract class Resource {
     const parent = opts.parent;
     this.qualifiedType = parent ? `${parent.qualifiedType}$${type}` : type;
     const urn = `urn:pulumi:${recording.stack}::${recording.project}::${this.qualifiedType}::${name}`;
+    // The engine refuses a second registration of a URN (pulumi/pulumi pkg/diag/errors.go,
+    // GetDuplicateResourceURNError, code 2001); the mock monitor would silently keep the last one.
+    if (recording.urns.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+    recording.urns.add(urn);
     this.urn = output(urn);
     recording.registrations.push({
       type, name, urn, custom,
