@@ -100,7 +100,8 @@ function structuralProblems(schema: StructuralSchema, value: unknown, at: string
 describe.each(stacks)("stack %s", (stack) => {
   let manifests: Manifest[];
   let yaml: string;
-  beforeAll(async () => ({ manifests, yaml } = await renderedStack(stack)));
+  // The first render loads the Pulumi SDK, which takes more than vitest's 10 s hook default on a busy machine.
+  beforeAll(async () => ({ manifests, yaml } = await renderedStack(stack)), 60_000);
 
   it(`matches test/golden/${stack}.yaml`, async () => {
     await expect(yaml).toMatchFileSnapshot(`golden/${stack}.yaml`);
@@ -188,7 +189,7 @@ describe("the render command", () => {
   const scratch = mkdtempSync(path.join(tmpdir(), "multinet-render-"));
 
   // Builds dist/ (or finds it current), as `npm run render` does before every run.
-  beforeAll(() => expect(spawnSync("npm", ["run", "-s", "prerender"], { cwd: repoRoot }).status).toBe(0));
+  beforeAll(() => expect(spawnSync("npm", ["run", "-s", "prerender"], { cwd: repoRoot }).status).toBe(0), 60_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it("prints, via npm, exactly what the program renders in-process", async () => {

@@ -74,7 +74,7 @@ describe.each(entries)("%s", (label, stack, config) => {
     const [realManifests, recordedManifests] = [manifestsOf(real.resources), manifestsOf(recorded.resources)];
     expect(manifestsYaml(recordedManifests, stack)).toBe(manifestsYaml(realManifests, stack));
     expect(manifestFiles(recordedManifests, stack)).toEqual(manifestFiles(realManifests, stack));
-  });
+  }, 60_000); // the first run loads the Pulumi SDK, slow on a busy machine
 });
 
 describe("the corpus", () => {
