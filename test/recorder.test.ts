@@ -35,8 +35,8 @@ afterEach(() => {
 });
 
 /** Everything a registration says, in a stable order (the real runtime registers asynchronously). */
-function registrations(run: ProgramRun): Array<Omit<RegisteredResource, "dependencies">> {
-  return run.resources.map(({ dependencies: _, ...rest }) => rest).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+function registrations(run: ProgramRun): RegisteredResource[] {
+  return run.resources.map((r) => ({ ...r, dependencies: [...r.dependencies].sort() })).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
 }
 
 /** `[label, stack name, config]`: the stacks, and variants that switch on what they leave off. */

@@ -27,13 +27,14 @@ export const recording = {
 
 /** A value that may be unknown until deployment and may be secret; property access is lifted. */
 export class Output<T> {
-  constructor(readonly known: boolean, readonly value: T | undefined, readonly isSecret: boolean) {
+  /** `resources`: the resources whose outputs this derives from (implicit dependencies). */
+  constructor(readonly known: boolean, readonly value: T | undefined, readonly isSecret: boolean, readonly resources: Resource[] = []) {
     // Like the SDK's outputs, `output.a.b` is the output of `value.a.b`.
     return new Proxy(this, {
       get(target, property, receiver) {
         if (typeof property === "symbol" || property in target || property === "then") return Reflect.get(target, property, receiver);
         const inner = target.known ? (target.value as Record<string, unknown> | undefined)?.[property] : undefined;
-        return new Output(target.known, inner, target.isSecret);
+        return new Output(target.known, inner, target.isSecret, target.resources);
       },
     });
   }
@@ -44,9 +45,9 @@ export class Output<T> {
 
   /** Runs `f` only on a known value, as a preview does. */
   apply<U>(f: (value: T) => U | Output<U>): Output<U> {
-    if (!this.known) return new Output<U>(false, undefined, this.isSecret);
+    if (!this.known) return new Output<U>(false, undefined, this.isSecret, this.resources);
     const result = output(f(this.value as T));
-    return new Output<U>(result.known, result.value, this.isSecret || result.isSecret);
+    return new Output<U>(result.known, result.value, this.isSecret || result.isSecret, [...this.resources, ...result.resources]);
   }
 }
 
@@ -56,23 +57,27 @@ export function output<T>(value: T | Output<T>): Output<T> {
 
 export function secret<T>(value: T | Output<T>): Output<T> {
   const inner = output(value);
-  return new Output(inner.known, inner.value, true);
+  return new Output(inner.known, inner.value, true, inner.resources);
 }
 
 export function isRpcSecret(value: unknown): boolean {
   return typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
 }
 
-/** Inputs as the engine receives them: outputs resolved, secrets wrapped, undefined left out. */
-function wire(value: unknown): unknown {
+/**
+ * Inputs as the engine receives them: outputs resolved, secrets wrapped, undefined left out; the
+ * resources behind the outputs go to `from` (runtime/rpc.js serializeProperty collects them too).
+ */
+function wire(value: unknown, from: Resource[] = []): unknown {
   if (value instanceof Output) {
-    const inner = value.known ? wire(value.value) : unknownValue;
+    from.push(...value.resources);
+    const inner = value.known ? wire(value.value, from) : unknownValue;
     return value.isSecret ? { [specialSigKey]: specialSecretSig, value: inner } : inner;
   }
-  if (Array.isArray(value)) return value.map((item) => wire(item) ?? null);
+  if (Array.isArray(value)) return value.map((item) => wire(item, from) ?? null);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).flatMap(([key, field]) => {
-      const wired = wire(field);
+      const wired = wire(field, from);
       return wired === undefined ? [] : [[key, wired]];
     }));
   }
@@ -93,19 +98,44 @@ export class ResourceError extends Error {
 
 export interface ResourceOptions {
   parent?: Resource;
-  dependsOn?: Resource | Resource[];
+  dependsOn?: unknown;
   retainOnDelete?: boolean;
   deleteBeforeReplace?: boolean;
   replaceOnChanges?: string[];
+}
+
+/** `dependsOn` as a flat list (an output of resources counts as its value). */
+function explicitDependencies(dependsOn: unknown): Resource[] {
+  if (Array.isArray(dependsOn)) return dependsOn.flatMap(explicitDependencies);
+  if (dependsOn instanceof Output) return explicitDependencies(dependsOn.value);
+  return dependsOn instanceof Resource ? [dependsOn] : [];
+}
+
+/**
+ * The URNs a registration depends on, as runtime/dependsOn.js getAllTransitivelyReferencedResourceURNs
+ * gathers them: a component stands for every custom resource below it (through child components,
+ * not into custom resources' children); the resource itself is left out.
+ */
+function dependencyUrns(resources: Resource[], self: Resource): string[] {
+  const reached = new Set<Resource>();
+  const walk = (resource: Resource): void => {
+    if (reached.has(resource)) return;
+    reached.add(resource);
+    if (!resource.custom && resource !== self) resource.children.forEach(walk);
+  };
+  resources.forEach(walk);
+  return [...new Set([...reached].filter((r) => r.custom && r !== self).map((r) => r.urn.value!))];
 }
 
 export abstract class Resource {
   readonly urn: Output<string>;
   /** The resource's type chain in URNs: parent types joined by `$`. */
   readonly qualifiedType: string;
+  readonly children: Resource[] = [];
 
-  protected constructor(type: string, name: string, custom: boolean, inputs: Record<string, unknown>, opts: ResourceOptions = {}) {
+  protected constructor(type: string, name: string, readonly custom: boolean, inputs: Record<string, unknown>, opts: ResourceOptions = {}) {
     const parent = opts.parent;
+    parent?.children.push(this);
     this.qualifiedType = parent ? `${parent.qualifiedType}$${type}` : type;
     const urn = `urn:pulumi:${recording.stack}::${recording.project}::${this.qualifiedType}::${name}`;
     // The engine refuses a second registration of a URN (pulumi/pulumi pkg/diag/errors.go,
@@ -113,11 +143,13 @@ export abstract class Resource {
     if (recording.urns.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
     recording.urns.add(urn);
     this.urn = output(urn);
+    const fromInputs: Resource[] = [];
+    const wired = wire(inputs, fromInputs) as Record<string, unknown>;
     recording.registrations.push({
       type, name, urn, custom,
-      inputs: custom ? wire(inputs) as Record<string, unknown> : {},
+      inputs: custom ? wired : {},
       parent: parent ? parent.urn.value! : "",
-      dependencies: [],
+      dependencies: dependencyUrns([...explicitDependencies(opts.dependsOn), ...fromInputs], this),
       options: {
         retainOnDelete: opts.retainOnDelete ?? false,
         deleteBeforeReplace: opts.deleteBeforeReplace ?? false,
@@ -142,8 +174,11 @@ export class CustomResource extends Resource {
    */
   constructor(type: string, name: string, inputs: Record<string, unknown>, opts: ResourceOptions = {}, outputsOnly: string[] = []) {
     super(type, name, true, inputs, opts);
-    for (const [key, value] of Object.entries(inputs)) Object.assign(this, { [key]: output(value) });
-    for (const key of outputsOnly) Object.assign(this, { [key]: new Output(false, undefined, false) });
+    for (const [key, value] of Object.entries(inputs)) {
+      const input = output(value);
+      Object.assign(this, { [key]: new Output(input.known, input.value, input.isSecret, [this]) });
+    }
+    for (const key of outputsOnly) Object.assign(this, { [key]: new Output(false, undefined, false, [this]) });
   }
 }
 

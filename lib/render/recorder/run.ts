@@ -1,8 +1,7 @@
 /**
  * `runProgram` of lib/render/mockRuntime.ts for the recorder: the same contract (config in, every
  * registration out), with ./pulumi.ts standing in for the SDK. dist/render.js is bundled with this
- * in place of the mock runtime (./redirects.json). It records no `dependencies`: they order the
- * engine's work and render prints none of them (test/recorder.test.ts compares everything else).
+ * in place of the mock runtime (./redirects.json).
  */
 import { programRun, type ProgramRun, type RunOptions } from "../programRun";
 import { recording } from "./pulumi";
