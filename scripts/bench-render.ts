@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const kustomizeVersion = execFileSync(kubectl, ["version", "--client"], { encoding: "utf8", timeout: 30_000 }).trim().replace(/\n/g, "; ");
   const kubectlPath = execFileSync("sh", ["-c", `command -v "${kubectl}"`], { encoding: "utf8" }).trim();
   console.log(`node ${process.version}; ${kubectlPath}: ${kustomizeVersion}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-  console.log(`render: ${renderCommand.slice(1).join(" ")} --stack <stack>; kustomize: ${kubectl} kustomize <its --out directory>; ${runs} runs each, interleaved\n`);
+  console.log(`render: node ${renderCommand.slice(1).join(" ")} --stack <stack>; kustomize: ${kubectl} kustomize <its --out directory>; ${runs} runs each, interleaved\n`);
 
   const scratch = mkdtempSync(path.join(tmpdir(), "multinet-bench-"));
   try {
