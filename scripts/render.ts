@@ -2,7 +2,7 @@
  * `npm run render -- --stack <name> | --config <Pulumi.<name>.yaml> [--out <dir>]`
  *
  * Prints every Kubernetes object the program declares for a stack as multi-document YAML, or with
- * `--out` writes one file per component. It runs the real index.ts under Pulumi's mock runtime, so
+ * `--out` writes one file per component. It runs the real index.ts and prints what it registers, so
  * the objects are exactly those `pulumi up` would send; no cluster, no Pulumi CLI. Bad config exits
  * 1 with the same errors as `pulumi preview` on stderr and nothing on stdout.
  *
@@ -97,9 +97,13 @@ function run(): void {
  */
 function warmUp(): void {
   for (const stack of stackNames()) {
-    const result = validateConfig(multinetValues(pulumiConfigFromStackFile(stackFilePath(stack))));
-    const object = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: stack }, data: { config: JSON.stringify(result, null, 2) }, result };
-    manifestsYaml([{ object, component: "warm-up", patch: false, comments: [] }], stack);
+    try {
+      const result = validateConfig(multinetValues(pulumiConfigFromStackFile(stackFilePath(stack))));
+      const object = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: stack }, data: { config: JSON.stringify(result, null, 2) }, result };
+      manifestsYaml([{ object, component: "warm-up", patch: false, comments: [] }], stack);
+    } catch {
+      // A stack file render refuses (encrypted values) still warmed the parser; rendering it reports why.
+    }
   }
 }
 
