@@ -1,8 +1,8 @@
 /**
  * A stack file with many NetworkAttachmentDefinitions, for `npm run bench:render`'s scale points and
  * the recorder's equality test: the staging stack plus `count` networks of every kind multinet
- * generates (macvlan and bridge, host-local and static IPAM, with and without sbr), each on its own
- * /24 of 100.64.0.0/10 (room for 16,384).
+ * generates (macvlan and bridge, host-local and static IPAM, with and without sbr; the bridges in a
+ * namespace the stack creates), each on its own /24 of 100.64.0.0/10 (room for 16,384).
  */
 import { readFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
@@ -14,7 +14,7 @@ function network(i: number): Record<string, unknown> {
   const name = `scale-${String(i).padStart(5, "0")}`;
   switch (i % 3) {
     case 0: return { name, type: "macvlan", master: "eth1", ipam: hostLocal };
-    case 1: return { name, namespace: "scale", type: "bridge", bridge: `br${i}`, isGateway: true, ipam: hostLocal };
+    case 1: return { name, namespace: "scale", createNamespace: true, type: "bridge", bridge: `br${i}`, isGateway: true, ipam: hostLocal };
     default: return { name, type: "macvlan", master: "eth1", sourceBasedRouting: true, ipam: { type: "static", routes: [{ dst: `${subnet}.0/24` }] } };
   }
 }

@@ -4,10 +4,12 @@
  * exist is undefined; any other failure is a KubeError naming what was read.
  */
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "../config";
 import { podWarningMessages, type PodEvent } from "../verify/events";
+import { objectsMultinetCreates, type ExistingObject, type ObjectRef } from "../verify/existing";
 import { calicoDaemonSetCandidates, type PreflightSnapshot } from "../verify/preflight";
 import { verifyTargets, type ApiObject, type DaemonSetState, type VerifySnapshot } from "../verify/snapshot";
 import { failureReason, isNotFound, KubeError, statusOf, timed, type Kube } from "./connection";
@@ -116,10 +118,42 @@ async function listCustom(kube: Kube, group: string, version: string, plural: st
   return list?.items;
 }
 
+/** The request that reads one object multinet creates, by kind. */
+function readRequest(kube: Kube, o: ObjectRef): () => Promise<unknown> {
+  const name = o.name;
+  const namespace = o.namespace ?? "";
+  switch (o.kind) {
+    case "ServiceAccount": return () => kube.core.readNamespacedServiceAccount({ name, namespace });
+    case "ConfigMap": return () => kube.core.readNamespacedConfigMap({ name, namespace });
+    case "Secret": return () => kube.core.readNamespacedSecret({ name, namespace });
+    case "Pod": return () => kube.core.readNamespacedPod({ name, namespace });
+    case "DaemonSet": return () => kube.apps.readNamespacedDaemonSet({ name, namespace });
+    case "ClusterRole": return () => kube.rbac.readClusterRole({ name });
+    case "ClusterRoleBinding": return () => kube.rbac.readClusterRoleBinding({ name });
+    default: {
+      const [group, version] = o.apiVersion.split("/");
+      return () => kube.custom.getNamespacedCustomObject({ group, version, namespace, plural: "network-attachment-definitions", name });
+    }
+  }
+}
+
+/** Which of the objects multinet creates exist already; a read the API does not serve counts as absent. */
+async function existingObjects(kube: Kube, config: StackConfig): Promise<ExistingObject[]> {
+  const found = await Promise.all(objectsMultinetCreates(config).map(async (o) => {
+    const object = await read<{ metadata?: { labels?: Record<string, string>; managedFields?: Array<{ manager?: string }> } }>(
+      kube, `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`, readRequest(kube, o));
+    if (!object) return undefined;
+    return { ...o, labels: object.metadata?.labels ?? {}, managers: (object.metadata?.managedFields ?? []).map((m) => m.manager ?? "") };
+  }));
+  return found.filter((o): o is ExistingObject => o !== undefined);
+}
+
 /** Everything the preflight judges. */
 export async function preflightSnapshot(kube: Kube, config: StackConfig): Promise<PreflightSnapshot> {
-  const [nodes, crdPools, installations, daemonSets] = await Promise.all([
+  const [nodes, namespaces, existing, crdPools, installations, daemonSets] = await Promise.all([
     listNodes(kube),
+    read<{ items: INamespace[] }>(kube, "the namespaces", () => kube.core.listNamespace()).then((list) => list?.items ?? []),
+    existingObjects(kube, config),
     listCustom(kube, "crd.projectcalico.org", "v1", "ippools"),
     listCustom(kube, "operator.tigera.io", "v1", "installations"),
     Promise.all(calicoDaemonSetCandidates(config).map((where) => daemonSetState(kube, where, false))),
@@ -129,6 +163,8 @@ export async function preflightSnapshot(kube: Kube, config: StackConfig): Promis
   const ipPools = crdPools ? { api: "crd.projectcalico.org/v1", pools: crdPools } : v3Pools ? { api: "projectcalico.org/v3", pools: v3Pools } : undefined;
   return {
     nodes,
+    namespaces,
+    existing,
     ...(ipPools ? { ipPools } : {}),
     calico: {
       daemonSets: daemonSets.flatMap((state) => (state.daemonSet ? [state.daemonSet] : [])),

@@ -18,6 +18,9 @@ interface RegisterRequest {
   getRetainondelete(): boolean;
   getDeletebeforereplace(): boolean;
   getReplaceonchangesList(): string[];
+  getIgnorechangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 
 type Registration = Omit<RegisteredResource, "urn" | "inputs">;
@@ -60,6 +63,13 @@ export async function runProgram(
         retainOnDelete: req.getRetainondelete(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
         replaceOnChanges: req.getReplaceonchangesList(),
+        ignoreChanges: req.getIgnorechangesList(),
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        customTimeouts: {
+          create: req.getCustomtimeouts()?.getCreate() ?? "",
+          update: req.getCustomtimeouts()?.getUpdate() ?? "",
+          delete: req.getCustomtimeouts()?.getDelete() ?? "",
+        },
       },
     });
     return register(req, (err, response) => {

@@ -16,7 +16,15 @@ export interface RegisteredResource {
   parent: string;
   dependencies: string[];
   /** Resource options that change how the engine creates, replaces or deletes it. */
-  options: { retainOnDelete: boolean; deleteBeforeReplace: boolean; replaceOnChanges: string[] };
+  options: {
+    retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    replaceOnChanges: string[];
+    ignoreChanges: string[];
+    additionalSecretOutputs: string[];
+    /** `customTimeouts` as the engine receives them (Go durations such as `600s`; empty when unset). */
+    customTimeouts: { create: string; update: string; delete: string };
+  };
 }
 
 export interface ProgramRun {

@@ -35,11 +35,17 @@ function typedInputs(group: string, version: string, kind: string, args: Args): 
   return inputs;
 }
 
+/** A Secret's outputs `data` and `stringData` are secret too (core/v1/secret.js lines 97-98). */
+function typedOptions(group: string, kind: string, opts: ResourceOptions = {}): ResourceOptions {
+  if (group !== "core" || kind !== "Secret") return opts;
+  return { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "data", "stringData"] };
+}
+
 function typedClass(group: string, version: string, className: string) {
   const kind = className.replace(/Patch$/, "");
   return class extends CustomResource {
     constructor(name: string, args: Args = {}, opts?: ResourceOptions) {
-      super(`kubernetes:${group}/${version}:${className}`, name, typedInputs(group, version, kind, args), opts, ["status"]);
+      super(`kubernetes:${group}/${version}:${className}`, name, typedInputs(group, version, kind, args), typedOptions(group, kind, opts), ["status"]);
     }
   };
 }

@@ -21,6 +21,7 @@ export const recording = {
   project: "multinet",
   stack: "test",
   config: {} as Record<string, string>,
+  secretKeys: [] as string[],
   registrations: [] as RegisteredResource[],
   urns: new Set<string>(),
 };
@@ -102,6 +103,9 @@ export interface ResourceOptions {
   retainOnDelete?: boolean;
   deleteBeforeReplace?: boolean;
   replaceOnChanges?: string[];
+  ignoreChanges?: string[];
+  additionalSecretOutputs?: string[];
+  customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 /** `dependsOn` as a flat list (an output of resources counts as its value). */
@@ -154,6 +158,14 @@ export abstract class Resource {
         retainOnDelete: opts.retainOnDelete ?? false,
         deleteBeforeReplace: opts.deleteBeforeReplace ?? false,
         replaceOnChanges: opts.replaceOnChanges ?? [],
+        ignoreChanges: opts.ignoreChanges ?? [],
+        additionalSecretOutputs: opts.additionalSecretOutputs ?? [],
+        // Passed through as given, empty when unset (runtime/resource.js lines 445-452).
+        customTimeouts: {
+          create: opts.customTimeouts?.create ?? "",
+          update: opts.customTimeouts?.update ?? "",
+          delete: opts.customTimeouts?.delete ?? "",
+        },
       },
     });
   }
@@ -188,6 +200,18 @@ export class Config {
   get(key: string): string | undefined {
     return recording.config[`${this.name}:${key}`];
   }
+
+  /** config.js getBooleanImpl: "true" or "false", anything else a RunError naming the key. */
+  getBoolean(key: string): boolean | undefined {
+    const value = this.get(key);
+    if (value === undefined || value === "true" || value === "false") return value === undefined ? undefined : value === "true";
+    throw new RunError(`Configuration '${this.name}:${key}' value '${value}' is not a valid boolean`);
+  }
+}
+
+/** runtime/config.js isConfigSecret: the keys given as secret (`pulumi config set --secret`). */
+export function isConfigSecret(key: string): boolean {
+  return recording.secretKeys.includes(key);
 }
 
 export function getStack(): string {

@@ -11,7 +11,7 @@ export type { ProgramRun, RegisteredResource, RunOptions } from "../programRun";
 export async function runProgram(
   load: () => Promise<unknown>, config: Record<string, string>, options: RunOptions = {},
 ): Promise<ProgramRun> {
-  Object.assign(recording, { stack: options.stack ?? "test", config, registrations: [], urns: new Set() });
+  Object.assign(recording, { stack: options.stack ?? "test", config, secretKeys: options.secretKeys ?? [], registrations: [], urns: new Set() });
   let error: unknown;
   try {
     await load();
