@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoAutodetection } from "./components/calicoAutodetection";
+import { CniPlugins } from "./components/cniPlugins";
 import { FlannelAttachment } from "./components/flannelAttachment";
 import { Multus } from "./components/multus";
 import { NetworkAttachment } from "./components/networkAttachment";
@@ -33,6 +34,7 @@ const afterPreflight = preflightCheck ? [preflightCheck] : [];
 const multus = new Multus("multus", config.multus, { dependsOn: afterPreflight });
 const flannel = config.flannel.enabled ? new FlannelAttachment("flannel", config.flannel, { dependsOn: afterPreflight }) : undefined;
 const calico = config.calico.mode !== "none" ? new CalicoAutodetection("calico-autodetection", config.calico, { dependsOn: afterPreflight }) : undefined;
+const cniPlugins = config.cniPlugins.enabled ? new CniPlugins("cni-plugins", config.cniPlugins, { dependsOn: afterPreflight }) : undefined;
 // NAD namespaces the stack asks multinet to create; every other one must exist (the preflight checks).
 const nadNamespaces = new Map(createdNetworkNamespaces(config).map((name) =>
   [name, new NetworkNamespace(name, { dependsOn: afterPreflight }).namespace]));
@@ -42,8 +44,8 @@ const attachments = config.networks.map((network) => {
   return new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd, ...afterPreflight, ...(namespace ? [namespace] : [])] });
 });
 
-// Multus, Flannel and the Calico patch, rolled out.
-const nodeAgents = [multus, ...(flannel ? [flannel] : []), ...(calico ? [calico] : [])];
+// Multus, Flannel, the Calico patch and the CNI plugins, rolled out.
+const nodeAgents = [multus, ...(flannel ? [flannel] : []), ...(calico ? [calico] : []), ...(cniPlugins ? [cniPlugins] : [])];
 
 const podAttachments = config.samplePod.networks.map((ref) =>
   attachments.find((nad) => nad.reference === nadReference(ref, config.samplePod.namespace))!);

@@ -163,13 +163,18 @@ export type HostAccess = "privileged" | "hostNetwork" | "hostPID" | "hostIPC";
  * The workloads that need the host, and exactly what each may take. Multus is privileged and shares the
  * host's network and PID namespaces (it moves interfaces into pods' network namespaces). flanneld shares
  * only the host's network namespace: it programs the node's routes and VXLAN device with the NET_ADMIN
- * and NET_RAW capabilities, not as a privileged container. Neither gets hostIPC.
+ * and NET_RAW capabilities, not as a privileged container. The optional CNI plugins installer shares
+ * the host's network namespace and copies into /opt/cni/bin from a privileged init container. None
+ * gets hostIPC.
  * Matched by kind, name and multinet's component label, on a namespaced object (the namespace itself is
  * stack config).
  */
 export const hostAccessAllowed: ReadonlyArray<{ kind: string; name: string; component: string; grants: readonly HostAccess[] }> = [
   { kind: "DaemonSet", name: "kube-multus-ds", component: "multus", grants: ["privileged", "hostNetwork", "hostPID"] },
   { kind: "DaemonSet", name: "kube-flannel-ds", component: "flannel", grants: ["hostNetwork"] },
+  // The CNI plugins installer: host network so it starts on a node whose pod network is not ready
+  // yet; its init container privileged to write the host's /opt/cni/bin, as Calico's installer.
+  { kind: "DaemonSet", name: "multinet-cni-plugins", component: "cni-plugins", grants: ["privileged", "hostNetwork"] },
 ];
 
 /** The host access the object may use: its entry's grants in hostAccessAllowed, or none. */
@@ -198,7 +203,8 @@ export function hostAccessUsed(object: KubeObject): Array<{ access: HostAccess; 
 function whoMay(access: HostAccess): string {
   const verb = access === "privileged" ? "run privileged containers" : `use ${access}`;
   const names = hostAccessAllowed.filter((a) => a.grants.includes(access)).map((a) => `${a.kind} ${a.name}`);
-  return names.length ? `only ${names.join(" and ")} may ${verb}` : `nothing multinet deploys may ${verb}`;
+  const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0];
+  return names.length ? `only ${list} may ${verb}` : `nothing multinet deploys may ${verb}`;
 }
 
 /**

@@ -6,6 +6,7 @@
  * manifests use the same names. Pure: the reads are lib/kube/reads.ts's.
  */
 import type { StackConfig } from "../config";
+import { cniPluginsDaemonSet } from "../build/cniPlugins";
 import { flannelObjects } from "../build/flannel";
 import { multusObjects } from "../build/multus";
 import { nadApiVersion, nadKind } from "../build/networks";
@@ -43,6 +44,7 @@ export function objectsMultinetCreates(config: StackConfig): ObjectRef[] {
     const flannel = flannelObjects(config.flannel);
     refs.push(...[flannel.serviceAccount, flannel.clusterRole, flannel.clusterRoleBinding, flannel.netConf, flannel.daemonSet].map(ref));
   }
+  if (config.cniPlugins.enabled) refs.push(ref(cniPluginsDaemonSet(config.cniPlugins)));
   refs.push(...config.networks.map((n) => ({ apiVersion: nadApiVersion, kind: nadKind, name: n.name, namespace: n.namespace })));
   if (config.samplePod.enabled) refs.push({ apiVersion: "v1", kind: "Pod", name: config.samplePod.name, namespace: config.samplePod.namespace });
   return refs;
