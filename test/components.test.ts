@@ -4,6 +4,7 @@ import { CniPlugins } from "../components/cniPlugins";
 import { FlannelAttachment } from "../components/flannelAttachment";
 import { Multus } from "../components/multus";
 import { NetworkAttachment } from "../components/networkAttachment";
+import { NetworkNamespace } from "../components/networkNamespace";
 
 beforeAll(async () => {
   await pulumi.runtime.setMocks({
@@ -28,5 +29,10 @@ describe("components used on their own", () => {
       .toThrowError(/multinet:networks\[0\]\.ipam\.addresses\[0\]\.address: "10\.0\.0\.1" must be a CIDR/);
     expect(() => new CniPlugins("cni-plugins-bad", { plugins: ["calico"] }))
       .toThrowError(/multinet:cniPlugins\.plugins\[0\]: "calico" is installed by Calico or by the flannel DaemonSet/);
+  });
+
+  it("never create a namespace Kubernetes owns", () => {
+    expect(() => new NetworkNamespace("kube-system")).toThrowError(/namespace "kube-system" cannot be created by multinet; allowed: a DNS-1123 label other than default, kube-system, kube-public, kube-node-lease/);
+    expect(new NetworkNamespace("storage").namespace).toBeInstanceOf(pulumi.CustomResource);
   });
 });

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import redirects from "../lib/render/recorder/redirects.json";
 import type { ProgramRun, RegisteredResource } from "../lib/render/programRun";
 import { manifestFiles, manifestsOf, manifestsYaml } from "../lib/render/manifests";
-import { pulumiConfigFromStackText } from "../lib/config/sources";
+import { pulumiConfigFromStackText } from "../lib/config/stackFile";
 import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/files/stackFiles";
 import { scaleStackText } from "../lib/files/scaleStack";
 import { runProgram } from "./helpers/mockProgram";

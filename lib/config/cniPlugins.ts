@@ -1,7 +1,8 @@
 /** `multinet:cniPlugins`: the optional installer of the reference CNI plugins the NADs delegate to. */
 import { z } from "zod";
 import { maxUnavailableSchema, resourcesSchema, schedulingFields, timeoutSecondsSchema } from "./pods";
-import { dnsLabel, image, strict } from "./values";
+import { image } from "./kubernetes";
+import { dnsLabel, strict } from "./values";
 import { versions } from "./versions";
 
 /**
@@ -38,7 +39,7 @@ export const cniPluginsSchema = strict({
   enabled: z.boolean().default(false).meta({
     description: "install the reference CNI plugins into each node's `/opt/cni/bin` (a DaemonSet whose init container copies them). Leave off where the nodes have them already, e.g. from the `kubernetes-cni` package",
   }),
-  namespace: dnsLabel.default("kube-system").meta({ description: "namespace of the installer DaemonSet (must exist)" }),
+  namespace: dnsLabel.default("kube-system").meta({ description: "namespace of the installer DaemonSet; it must exist (the preflight checks)" }),
   image: image.default(versions.cniPluginsImage).meta({ description: "image holding the plugins in `/opt/cni/bin`, with `/bin/sh`, `cp`, `chmod` and `mv`" }),
   pauseImage: image.default(versions.pauseImage).meta({ description: "image of the container that keeps the pod running once the plugins are copied" }),
   plugins: z.array(pluginName).min(1).default([...installable]).meta({
