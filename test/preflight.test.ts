@@ -278,12 +278,3 @@ describe("objects that exist before multinet creates them (AlreadyExists since p
       .toMatchObject({ ok: true, detail: expect.stringContaining("kubernetes:upsertExistingObjects is set") });
   });
 });
-
-describe("the CNI plugins installer's namespace", () => {
-  it("must exist when the installer is enabled", () => {
-    const snapshot = healthy();
-    const config = stackConfig({ cniPlugins: { enabled: true, namespace: "cni-installer" } });
-    expect(finding(preflightFindings(config, snapshot, { stack: "fixture" }), "preflight/namespaces").detail)
-      .toContain("cni-installer (multinet:cniPlugins.namespace) does not exist");
-  });
-});

@@ -24,7 +24,6 @@ export function neededNamespaces(config: StackConfig): NeededNamespace[] {
     ...(config.cniPlugins.enabled ? [{ name: config.cniPlugins.namespace, key: configKey(["cniPlugins", "namespace"]), created: false }] : []),
     ...config.networks.map((network, i) => ({ name: network.namespace, key: configKey(["networks", i, "namespace"]), created: network.createNamespace })),
     ...(config.samplePod.enabled ? [{ name: config.samplePod.namespace, key: configKey(["samplePod", "namespace"]), created: false }] : []),
-    ...(config.cniPlugins.enabled ? [{ name: config.cniPlugins.namespace, key: configKey(["cniPlugins", "namespace"]), created: false }] : []),
   ];
   const byName = new Map<string, NeededNamespace>();
   for (const asker of askers) {
