@@ -1,15 +1,18 @@
 /**
- * multinet: Multus, Flannel as an attachment network, a Calico autodetection pin, NADs and a
- * sample pod, configured per stack (stacks/Pulumi.<stack>.yaml, keys under `multinet:`).
+ * multinet: Multus, Flannel as an attachment network, a Calico autodetection pin, NADs,
+ * whereabouts, MultiNetworkPolicy and a sample pod, configured per stack (stacks/Pulumi.<stack>.yaml, keys under `multinet:`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoAutodetection } from "./components/calicoAutodetection";
 import { FlannelAttachment } from "./components/flannelAttachment";
+import { MultiNetworkPolicy } from "./components/multiNetworkPolicy";
 import { Multus } from "./components/multus";
 import { NetworkAttachment } from "./components/networkAttachment";
+import { NetworkPolicies } from "./components/networkPolicies";
 import { Preflight } from "./components/preflight";
 import { SamplePod } from "./components/samplePod";
 import { Verification } from "./components/verification";
+import { Whereabouts } from "./components/whereabouts";
 import { formatConfigErrors, multinetValues, nadReference, validateConfig } from "./lib/config";
 
 // Validate the whole stack before the first resource is registered: a bad stack never half-deploys.
@@ -26,28 +29,38 @@ const afterPreflight = preflightCheck ? [preflightCheck] : [];
 const multus = new Multus("multus", config.multus, { dependsOn: afterPreflight });
 const flannel = config.flannel.enabled ? new FlannelAttachment("flannel", config.flannel, { dependsOn: afterPreflight }) : undefined;
 const calico = config.calico.mode !== "none" ? new CalicoAutodetection("calico-autodetection", config.calico, { dependsOn: afterPreflight }) : undefined;
+const whereabouts = config.whereabouts.enabled ? new Whereabouts("whereabouts", config.whereabouts, { dependsOn: afterPreflight }) : undefined;
+const policyEnforcer = config.multiNetworkPolicy.enabled
+  ? new MultiNetworkPolicy("multi-networkpolicy", config.multiNetworkPolicy, { dependsOn: afterPreflight })
+  : undefined;
 const attachments = config.networks.map((network) =>
   new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd, ...afterPreflight] }));
 
-// Multus, Flannel and the Calico patch, rolled out.
-const nodeAgents = [multus, ...(flannel ? [flannel] : []), ...(calico ? [calico] : [])];
+const policies = policyEnforcer && config.policies.length
+  ? new NetworkPolicies("policies", config.policies, { dependsOn: [policyEnforcer.crd, ...attachments] })
+  : undefined;
+
+// Multus, Flannel, whereabouts, the policy enforcer and the Calico patch, rolled out.
+const nodeAgents = [multus, ...(flannel ? [flannel] : []), ...(whereabouts ? [whereabouts] : []), ...(policyEnforcer ? [policyEnforcer] : []), ...(calico ? [calico] : [])];
 
 const podAttachments = config.samplePod.networks.map((ref) =>
   attachments.find((nad) => nad.reference === nadReference(ref, config.samplePod.namespace))!);
 const pod = config.samplePod.enabled
-  ? new SamplePod("sample-pod", config.samplePod, podAttachments, { dependsOn: [...afterPreflight, ...nodeAgents, ...podAttachments] })
+  ? new SamplePod("sample-pod", config.samplePod, podAttachments, { dependsOn: [...afterPreflight, ...nodeAgents, ...podAttachments, ...(policies ? [policies] : [])] })
   : undefined;
 
 // After the deploy: does the multi-network setup work?
 const verifier = config.verification.enabled
   ? new Verification("verification", { stack, config, kubeContext, podUid: pod?.pod.metadata.uid }, {
-    dependsOn: [...nodeAgents, ...attachments, ...(pod ? [pod] : [])],
+    dependsOn: [...nodeAgents, ...attachments, ...(policies ? [policies] : []), ...(pod ? [pod] : [])],
   })
   : undefined;
 
 export const multusImage = multus.image;
 export const flannelNetwork = flannel?.network;
 export const networkAttachments = attachments.map((nad) => nad.reference);
+export const whereaboutsImage = whereabouts?.image;
+export const multiNetworkPolicies = policies?.references;
 export const samplePod = pod?.pod.metadata.name;
 export const samplePodNetworks = pod?.networks;
 export const preflight = preflightCheck?.report;

@@ -5,6 +5,7 @@
 import { podChoosesAddresses, type IpamConfig, type NetworkConfig } from "../config";
 import { serializeCniConfig, type CniConfig, type Ipam, type PluginConf } from "./cni";
 import { commonLabels, type KubeObject } from "./objects";
+import { whereaboutsIpam } from "./whereaboutsIpam";
 
 export const nadApiVersion = "k8s.cni.cncf.io/v1";
 export const nadKind = "NetworkAttachmentDefinition";
@@ -18,6 +19,7 @@ export interface NetworkAttachmentDefinition extends KubeObject {
 
 function ipamFor(ipam: IpamConfig): Ipam {
   const routes = ipam.routes.length ? { routes: ipam.routes } : {};
+  if (ipam.type === "whereabouts") return whereaboutsIpam(ipam);
   if (ipam.type === "static") return { type: "static", ...(ipam.addresses ? { addresses: ipam.addresses } : {}), ...routes };
   // One range set per range, so a pod gets an address from each (e.g. one IPv4 and one IPv6).
   return { type: "host-local", ranges: ipam.ranges.map((range) => [range]), ...routes };

@@ -6,13 +6,16 @@ import { cidrContains, cidrsOverlap, compareAddresses, parseCidr, type Cidr } fr
 import { configKey } from "./errors";
 import { attachmentInterfaces, nadReference, podChoosesAddresses } from "./references";
 import type { StackConfig } from "./schema";
+import { policyProblems } from "./policyChecks";
+import { whereaboutsIpamProblems, whereaboutsStackProblems } from "./whereaboutsChecks";
 
 /**
  * Checks that span several keys. Each runs when the sections it reads passed the schema, so one
  * bad section does not hide the problems of the others.
  */
-export function crossFieldProblems({ flannel, calico, networks, samplePod }: Partial<StackConfig>): string[] {
-  const problems: string[] = [];
+export function crossFieldProblems(sections: Partial<StackConfig>): string[] {
+  const { flannel, calico, networks, samplePod } = sections;
+  const problems: string[] = [...whereaboutsStackProblems(sections), ...policyProblems(sections)];
   const pools = (calico?.poolCidrs ?? []).map((text) => parseCidr(text)!);
   const flannelNetwork = flannel?.enabled ? parseCidr(flannel.network)! : undefined;
 
@@ -56,6 +59,11 @@ export function crossFieldProblems({ flannel, calico, networks, samplePod }: Par
     if (network.ipam.type === "static") {
       network.ipam.addresses?.forEach((address, a) =>
         outsideOtherNetworks(parseCidr(address.address)!, configKey(["networks", i, "ipam", "addresses", a, "address"])));
+      return;
+    }
+    if (network.ipam.type === "whereabouts") {
+      outsideOtherNetworks(parseCidr(network.ipam.range)!, configKey(["networks", i, "ipam", "range"]));
+      problems.push(...whereaboutsIpamProblems(network.ipam, ["networks", i, "ipam"]));
       return;
     }
     network.ipam.ranges.forEach((range, r) => {

@@ -20,6 +20,11 @@ export { multusSchema } from "./multus";
 export { flannelSchema } from "./flannel";
 export { autodetectionSchema, calicoSchema } from "./calico";
 export { networkSchema } from "./networks";
+export { whereaboutsSchema } from "./whereabouts";
+export { multiNetworkPolicySchema, policedNetworkTypes } from "./multiNetworkPolicy";
+export { policiesSchema } from "./policies";
+export { policyNetworkReference } from "./policyChecks";
+export type { WhereaboutsIpamConfig } from "./whereaboutsIpam";
 export { samplePodSchema } from "./samplePod";
 export { verificationSchema } from "./verification";
 

@@ -1,5 +1,6 @@
 /** `multinet:networks`: the NetworkAttachmentDefinitions, one per entry, and their IPAM. */
 import { z } from "zod";
+import { whereaboutsIpamConfigSchema } from "./whereaboutsIpam";
 import { cidr, cniVersion, dnsLabel, interfaceName, ipAddress, mtu, networkCidr, strict } from "./values";
 
 const routeConfigSchema = strict({
@@ -30,8 +31,8 @@ const staticIpamConfigSchema = strict({
   routes,
 });
 
-const ipamConfigSchema = z.discriminatedUnion("type", [hostLocalIpamConfigSchema, staticIpamConfigSchema])
-  .meta({ description: "`host-local` or `static`" });
+const ipamConfigSchema = z.discriminatedUnion("type", [hostLocalIpamConfigSchema, staticIpamConfigSchema, whereaboutsIpamConfigSchema])
+  .meta({ description: "`host-local`, `static` or `whereabouts`" });
 
 const networkCommon = {
   name: dnsLabel.meta({ description: "NAD name (DNS-1123 label, ≤ 63 characters), unique per namespace: what pods list in `k8s.v1.cni.cncf.io/networks`" }),

@@ -2,17 +2,23 @@
 import type { z } from "zod";
 import { calicoSchema } from "./calico";
 import { flannelSchema } from "./flannel";
+import { multiNetworkPolicySchema } from "./multiNetworkPolicy";
 import { multusSchema } from "./multus";
 import { networksSchema } from "./networks";
+import { policiesSchema } from "./policies";
 import { samplePodSchema } from "./samplePod";
 import { strict } from "./values";
 import { verificationSchema } from "./verification";
+import { whereaboutsSchema } from "./whereabouts";
 
 export const stackConfigSchema = strict({
   multus: multusSchema,
   flannel: flannelSchema,
   calico: calicoSchema,
   networks: networksSchema,
+  whereabouts: whereaboutsSchema,
+  multiNetworkPolicy: multiNetworkPolicySchema,
+  policies: policiesSchema,
   samplePod: samplePodSchema,
   verification: verificationSchema,
 });
@@ -26,4 +32,7 @@ export type AutodetectionMethod = NonNullable<CalicoConfig["ipv4Autodetection"]>
 export type NetworkConfig = StackConfig["networks"][number];
 export type IpamConfig = Extract<NetworkConfig, { ipam: unknown }>["ipam"];
 export type SamplePodConfig = StackConfig["samplePod"];
+export type WhereaboutsConfig = StackConfig["whereabouts"];
+export type MultiNetworkPolicyConfig = StackConfig["multiNetworkPolicy"];
+export type PolicyConfig = StackConfig["policies"][number];
 export type ResourcesConfig = MultusConfig["resources"];

@@ -119,6 +119,8 @@ function ownRanges(config: StackConfig): Array<{ key: string; cidr: Cidr }> {
     if (network.type === "flannel") return;
     if (network.ipam.type === "host-local") {
       network.ipam.ranges.forEach((range, r) => ranges.push({ key: configKey(["networks", i, "ipam", "ranges", r, "subnet"]), cidr: parseCidr(range.subnet)! }));
+    } else if (network.ipam.type === "whereabouts") {
+      ranges.push({ key: configKey(["networks", i, "ipam", "range"]), cidr: parseCidr(network.ipam.range)! });
     } else {
       network.ipam.addresses?.forEach((a, r) => ranges.push({ key: configKey(["networks", i, "ipam", "addresses", r, "address"]), cidr: parseCidr(a.address)! }));
     }
