@@ -37,7 +37,7 @@ const attachments = config.networks.map((network) =>
   new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd, ...afterPreflight] }));
 
 const policies = policyEnforcer && config.policies.length
-  ? new NetworkPolicies("policies", config.policies, { dependsOn: [policyEnforcer.crd, ...attachments] })
+  ? new NetworkPolicies("policies", config.policies, { dependsOn: [policyEnforcer.crd, ...attachments, ...afterPreflight] })
   : undefined;
 
 // Multus, Flannel, whereabouts, the policy enforcer and the Calico patch, rolled out.

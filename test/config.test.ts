@@ -59,7 +59,7 @@ describe("defaults", () => {
 
 describe("bad input", () => {
   const cases: Array<[string, (stack: Record<string, any>) => void, RegExp]> = [
-    ["an unknown top-level key", (s) => { s.flanel = {}; }, /^multinet:flanel: unknown key; allowed keys: multus, flannel, calico, networks, samplePod, verification$/],
+    ["an unknown top-level key", (s) => { s.flanel = {}; }, /^multinet:flanel: unknown key; allowed keys: multus, flannel, calico, networks, whereabouts, multiNetworkPolicy, policies, samplePod, verification$/],
     ["an unknown nested key", (s) => { s.flannel.iface_regex = ["eth.*"]; }, /^multinet:flannel\.iface_regex: unknown key; allowed keys: .*ifaceRegex/],
     ["a VNI out of range", (s) => { s.flannel.backend = { type: "vxlan", vni: 16777216 }; }, /^multinet:flannel\.backend\.vni: 16777216 is too large; allowed: at most 16777215$/],
     ["a port out of range", (s) => { s.flannel.backend = { type: "vxlan", port: 70000 }; }, /^multinet:flannel\.backend\.port: 70000 is too large; allowed: at most 65535$/],
