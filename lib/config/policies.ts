@@ -26,7 +26,9 @@ const labelValue = z.string().refine((value) => value === "" || (value.length <=
  */
 const labelSelector = strict({
   matchLabels: z.record(labelKey, labelValue).default({}),
-  matchExpressions: z.array(z.unknown()).max(0, "are not enforced: multi-networkpolicy-iptables reads selectors as plain label maps and skips set-based ones; allowed: matchLabels").optional(),
+  matchExpressions: z.array(z.unknown()).refine((expressions) => expressions.length === 0, {
+    message: "are not enforced: multi-networkpolicy-iptables reads selectors as plain label maps and skips set-based ones; allowed: matchLabels",
+  }).optional(),
 });
 
 const ipBlock = strict({ cidr, except: z.array(cidr).default([]) }).superRefine((block, ctx) => {
