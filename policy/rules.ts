@@ -163,13 +163,18 @@ export type HostAccess = "privileged" | "hostNetwork" | "hostPID" | "hostIPC";
  * The workloads that need the host, and exactly what each may take. Multus is privileged and shares the
  * host's network and PID namespaces (it moves interfaces into pods' network namespaces). flanneld shares
  * only the host's network namespace: it programs the node's routes and VXLAN device with the NET_ADMIN
- * and NET_RAW capabilities, not as a privileged container. Neither gets hostIPC.
+ * and NET_RAW capabilities, not as a privileged container. whereabouts is privileged on the host's network
+ * (upstream's daemonset-install.yaml: it writes the CNI binary, its kubeconfig and config on the node);
+ * the multi-networkpolicy-iptables enforcer too (upstream's deploy.yml: it enters pods' network
+ * namespaces to write iptables rules). None gets hostIPC.
  * Matched by kind, name and multinet's component label, on a namespaced object (the namespace itself is
  * stack config).
  */
 export const hostAccessAllowed: ReadonlyArray<{ kind: string; name: string; component: string; grants: readonly HostAccess[] }> = [
   { kind: "DaemonSet", name: "kube-multus-ds", component: "multus", grants: ["privileged", "hostNetwork", "hostPID"] },
   { kind: "DaemonSet", name: "kube-flannel-ds", component: "flannel", grants: ["hostNetwork"] },
+  { kind: "DaemonSet", name: "whereabouts", component: "whereabouts", grants: ["privileged", "hostNetwork"] },
+  { kind: "DaemonSet", name: "multi-networkpolicy-ds-amd64", component: "multi-networkpolicy", grants: ["privileged", "hostNetwork"] },
 ];
 
 /** The host access the object may use: its entry's grants in hostAccessAllowed, or none. */
@@ -198,12 +203,14 @@ export function hostAccessUsed(object: KubeObject): Array<{ access: HostAccess; 
 function whoMay(access: HostAccess): string {
   const verb = access === "privileged" ? "run privileged containers" : `use ${access}`;
   const names = hostAccessAllowed.filter((a) => a.grants.includes(access)).map((a) => `${a.kind} ${a.name}`);
-  return names.length ? `only ${names.join(" and ")} may ${verb}` : `nothing multinet deploys may ${verb}`;
+  const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0];
+  return names.length ? `only ${list} may ${verb}` : `nothing multinet deploys may ${verb}`;
 }
 
 /**
  * Mandatory: privileged containers and host namespaces only where hostAccessAllowed grants them:
- * privileged, hostNetwork and hostPID for Multus, hostNetwork for Flannel, hostIPC for nobody.
+ * privileged, hostNetwork and hostPID for Multus, hostNetwork for Flannel, privileged and hostNetwork for
+ * whereabouts and the MultiNetworkPolicy enforcer, hostIPC for nobody.
  */
 export const hostAccessViolations: Rule = (object) => {
   const granted = hostAccessGranted(object);

@@ -53,7 +53,7 @@ describe("a whereabouts NAD", () => {
   });
 
   it("leaves optional keys out and needs no ips from pods", () => {
-    expect(cniConfigFor(network(stack({}))).ipam).toEqual({ type: "whereabouts", range: "10.50.0.0/24", enable_overlapping_ranges: true });
+    expect((cniConfigFor(network(stack({}))) as { ipam?: unknown }).ipam).toEqual({ type: "whereabouts", range: "10.50.0.0/24", enable_overlapping_ranges: true });
   });
 });
 
