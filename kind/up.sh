@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Creates the e2e kind cluster: kind/cluster.yaml (no default CNI), a second Docker network attached
-# to every node as eth1, the reference CNI plugins multinet's NADs delegate to, and Calico from its
-# pinned manifest, pinned to eth0 with its own pool. Used by .github/workflows/e2e.yml; runs locally
+# to every node as eth1, the reference CNI plugins multinet's NADs delegate to, the MultiNetworkPolicy
+# enforcer's image built from its pinned commit, and Calico from its pinned manifest, pinned to eth0
+# with its own pool. Used by .github/workflows/e2e.yml; runs locally
 # the same way (needs docker, kind, kubectl, curl):
 #
 #   CALICO_MANIFEST_URL=https://raw.githubusercontent.com/projectcalico/calico/v3.30.2/manifests/calico.yaml \
-#   CNI_PLUGINS_VERSION=v1.6.2 kind/up.sh
+#   CNI_PLUGINS_VERSION=v1.6.2 MNP_IPTABLES_COMMIT=cbf2b11730b9fb0477d8d578129609df0c51f06b kind/up.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 : "${CALICO_MANIFEST_URL:?set CALICO_MANIFEST_URL to a versioned Calico calico.yaml}"
 : "${CNI_PLUGINS_VERSION:?set CNI_PLUGINS_VERSION to a containernetworking/plugins release, e.g. v1.6.2}"
+: "${MNP_IPTABLES_COMMIT:?set MNP_IPTABLES_COMMIT to the multi-networkpolicy-iptables commit of lib/config/versions.ts}"
 CLUSTER_NAME=${CLUSTER_NAME:-multinet}
 SECOND_NETWORK=${SECOND_NETWORK:-multinet-eth1}
 # Outside kind's network, the Flannel network (podSubnet) and Calico's pool.
@@ -36,7 +38,8 @@ done
 echo "::endgroup::"
 
 echo "::group::CNI plugins $CNI_PLUGINS_VERSION"
-# kind's node image ships only the plugins kindnet uses; flannel's NAD delegates to bridge.
+# kind's node image ships only the plugins kindnet uses; flannel's NAD delegates to bridge, the
+# data NAD is macvlan.
 case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) echo "unsupported architecture $(uname -m)" >&2; exit 1 ;; esac
 tarball=cni-plugins-linux-$arch-$CNI_PLUGINS_VERSION.tgz
 release=https://github.com/containernetworking/plugins/releases/download/$CNI_PLUGINS_VERSION
@@ -47,7 +50,15 @@ mkdir "$work/cni"
 tar -xzf "$work/$tarball" -C "$work/cni"
 for node in "${nodes[@]}"; do
   docker cp "$work/cni/bridge" "$node:/opt/cni/bin/bridge"
+  docker cp "$work/cni/macvlan" "$node:/opt/cni/bin/macvlan"
 done
+echo "::endgroup::"
+
+echo "::group::multi-networkpolicy-iptables at $MNP_IPTABLES_COMMIT"
+# Upstream publishes only floating tags; stacks/Pulumi.kind.yaml names this build by its commit.
+enforcer=localhost/multinet/multi-networkpolicy-iptables:${MNP_IPTABLES_COMMIT:0:8}
+docker build -t "$enforcer" "https://github.com/k8snetworkplumbingwg/multi-networkpolicy-iptables.git#$MNP_IPTABLES_COMMIT"
+kind load docker-image "$enforcer" --name "$CLUSTER_NAME"
 echo "::endgroup::"
 
 echo "::group::Calico from $CALICO_MANIFEST_URL"
