@@ -4,12 +4,14 @@
  * exist is undefined; any other failure is a KubeError naming what was read.
  */
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "../config";
+import { addonTargets } from "../verify/addons";
 import { podWarningMessages, type PodEvent } from "../verify/events";
 import { calicoDaemonSetCandidates, type PreflightSnapshot } from "../verify/preflight";
-import { verifyTargets, type ApiObject, type DaemonSetState, type VerifySnapshot } from "../verify/snapshot";
+import { verifyTargets, type AddonsSnapshot, type ApiObject, type DaemonSetState, type VerifySnapshot } from "../verify/snapshot";
 import { failureReason, isNotFound, KubeError, statusOf, timed, type Kube } from "./connection";
 import { execInPod } from "./exec";
 
@@ -72,6 +74,24 @@ async function readProcNetRoute(kube: Kube, pod: { namespace: string; name: stri
   }
 }
 
+/** whereabouts' DaemonSet, reconciler and the sample pod's pools, and the policy enforcer, when deployed. */
+async function addonsSnapshot(kube: Kube, config: StackConfig): Promise<AddonsSnapshot> {
+  const targets = addonTargets(config);
+  const snapshot: AddonsSnapshot = {};
+  if (targets.whereabouts) {
+    const { namespace, reconciler, pools } = targets.whereabouts;
+    const [daemonSet, deployment, poolEntries] = await Promise.all([
+      daemonSetState(kube, targets.whereabouts.daemonSet, true),
+      read<IDeployment>(kube, `Deployment ${reconciler.namespace}/${reconciler.name}`, () => kube.apps.readNamespacedDeployment(reconciler)),
+      Promise.all(pools.map(async ({ pool }) => [pool, await read<ApiObject>(kube, `IPPool ${namespace}/${pool}`,
+        () => kube.custom.getNamespacedCustomObject({ group: "whereabouts.cni.cncf.io", version: "v1alpha1", namespace, plural: "ippools", name: pool }))] as const)),
+    ]);
+    snapshot.whereabouts = { daemonSet, ...(deployment ? { reconciler: deployment } : {}), pools: Object.fromEntries(poolEntries) };
+  }
+  if (targets.multiNetworkPolicy) snapshot.multiNetworkPolicy = await daemonSetState(kube, targets.multiNetworkPolicy, true);
+  return snapshot;
+}
+
 /** Everything the verifier judges, read once. */
 export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<VerifySnapshot> {
   const targets = verifyTargets(config);
@@ -96,6 +116,7 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
     ...(flannel ? { flannel } : {}),
     calico: { daemonSet: calicoDaemonSet?.daemonSet, installation },
     nads: Object.fromEntries(nadEntries),
+    addons: await addonsSnapshot(kube, config),
   };
   if (targets.samplePod) {
     const { namespace, name } = targets.samplePod;
