@@ -4,7 +4,7 @@
  */
 import type { ICustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import type { IJSONSchemaProps } from "kubernetes-models/apiextensions.k8s.io/v1/JSONSchemaProps";
-import type { Named } from "./objects";
+import { commonLabels, type Named } from "./objects";
 
 export type Crd = Named<ICustomResourceDefinition, false>;
 
@@ -18,7 +18,8 @@ function crd(kind: string, spec: IJSONSchemaProps, extra: Record<string, IJSONSc
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
-    metadata: { name: `${plural}.${group}`, annotations: { "controller-gen.kubebuilder.io/version": "v0.14.0" } },
+    // multinet's labels mark the CRDs as its own (the preflight tells them from another installation's).
+    metadata: { name: `${plural}.${group}`, labels: commonLabels("whereabouts"), annotations: { "controller-gen.kubebuilder.io/version": "v0.14.0" } },
     spec: {
       group,
       names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },

@@ -9,6 +9,7 @@ import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "../config";
 import { addonTargets } from "../verify/addons";
+import { addonNamespaces, enabledAddonCrds, type AddonsPreflightSnapshot } from "../verify/addonsPreflight";
 import { podWarningMessages, type PodEvent } from "../verify/events";
 import { calicoDaemonSetCandidates, type PreflightSnapshot } from "../verify/preflight";
 import { verifyTargets, type AddonsSnapshot, type ApiObject, type DaemonSetState, type VerifySnapshot } from "../verify/snapshot";
@@ -137,13 +138,25 @@ async function listCustom(kube: Kube, group: string, version: string, plural: st
   return list?.items;
 }
 
+/** The namespaces and CRDs of the enabled add-ons. */
+async function addonsPreflightSnapshot(kube: Kube, config: StackConfig): Promise<AddonsPreflightSnapshot> {
+  const [namespaces, crds] = await Promise.all([
+    Promise.all(addonNamespaces(config).map(async (name) =>
+      [name, (await read<unknown>(kube, `namespace ${name}`, () => kube.core.readNamespace({ name }))) !== undefined] as const)),
+    Promise.all(enabledAddonCrds(config).map(async (name) => [name, await read<ApiObject>(kube, `CustomResourceDefinition ${name}`,
+      () => kube.custom.getClusterCustomObject({ group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", name }))] as const)),
+  ]);
+  return { namespaces: Object.fromEntries(namespaces), crds: Object.fromEntries(crds) };
+}
+
 /** Everything the preflight judges. */
 export async function preflightSnapshot(kube: Kube, config: StackConfig): Promise<PreflightSnapshot> {
-  const [nodes, crdPools, installations, daemonSets] = await Promise.all([
+  const [nodes, crdPools, installations, daemonSets, addons] = await Promise.all([
     listNodes(kube),
     listCustom(kube, "crd.projectcalico.org", "v1", "ippools"),
     listCustom(kube, "operator.tigera.io", "v1", "installations"),
     Promise.all(calicoDaemonSetCandidates(config).map((where) => daemonSetState(kube, where, false))),
+    addonsPreflightSnapshot(kube, config),
   ]);
   // The Calico API server (projectcalico.org/v3) serves the same pools where the CRDs are not readable.
   const v3Pools = crdPools ? undefined : await listCustom(kube, "projectcalico.org", "v3", "ippools");
@@ -155,5 +168,6 @@ export async function preflightSnapshot(kube: Kube, config: StackConfig): Promis
       daemonSets: daemonSets.flatMap((state) => (state.daemonSet ? [state.daemonSet] : [])),
       ...(installations ? { installations } : {}),
     },
+    addons,
   };
 }

@@ -8,6 +8,7 @@ import type { INode } from "kubernetes-models/v1/Node";
 import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from "../config/cidr";
 import type { StackConfig } from "../config";
 import { configKey } from "../config";
+import { addonPreflightFindings, type AddonsPreflightSnapshot } from "./addonsPreflight";
 import { fail, pass, skip, type Finding } from "./findings";
 import { eligibleNodes, ineligibleReason, listShort, nodeName } from "./scheduling";
 import { operatorCalicoNode, type ApiObject } from "./snapshot";
@@ -22,6 +23,8 @@ export interface PreflightSnapshot {
     /** operator.tigera.io/v1 Installations; undefined when that API is not served. */
     installations?: ApiObject[];
   };
+  /** Namespaces and CRDs of whereabouts and MultiNetworkPolicy; absent when neither is enabled. */
+  addons?: AddonsPreflightSnapshot;
 }
 
 /** Where calico-node is looked for: the manifest default, the operator's and the stack's. */
@@ -208,5 +211,6 @@ export function preflightFindings(config: StackConfig, snapshot: PreflightSnapsh
     judgePoolOverlap(config, snapshot.ipPools),
     judgePoolsDeclared(config, snapshot.ipPools),
     judgeCalicoMode(config, snapshot.calico),
+    ...addonPreflightFindings(config, snapshot.addons),
   ];
 }
