@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { networkAttachmentDefinition } from "../lib/build/networks";
 import { whereaboutsAllocationKey, whereaboutsPoolName } from "../lib/build/whereaboutsIpam";
 import type { AddonsPreflightSnapshot } from "../lib/verify/addonsPreflight";
+import { judgePingObservation, pingPlan } from "../lib/verify/ping";
 import { preflightFindings, type PreflightSnapshot } from "../lib/verify/preflight";
 import type { AddonsSnapshot, VerifySnapshot } from "../lib/verify/snapshot";
 import { verifyFindings } from "../lib/verify/verify";
@@ -127,5 +128,33 @@ describe("the add-ons' preflight", () => {
 
   it("is not run when neither add-on is enabled", () => {
     expect(preflightFindings(stackConfig(), snapshot({ namespaces: {}, crds: {} })).filter((f) => f.check.startsWith("preflight/addon"))).toEqual([]);
+  });
+});
+
+describe("the ping under a MultiNetworkPolicy", () => {
+  const observation = (output: string, exitCode: number) => ({
+    peer: "multinet-sample-peer", peerNode: "multinet-worker2", samplePodNode: "multinet-worker",
+    results: [{ ifname: "net1", target: "172.30.1.10", peerAddress: "172.30.1.11", result: { exitCode, output } }],
+  });
+  const lost = "3 packets transmitted, 0 packets received, 100% packet loss";
+  const answered = "3 packets transmitted, 3 packets received, 0% packet loss";
+  const pingOn = (overrides: Record<string, unknown> = {}) => {
+    const base = config();
+    return { ...base, verification: { ...base.verification, ping: { ...base.verification.ping, enabled: true } }, ...overrides } as typeof base;
+  };
+
+  it("pings a whereabouts network across nodes and expects no reply where a deny-all policy selects the sample pod", () => {
+    const cfg = pingOn();
+    expect(pingPlan(cfg).attachments.map((a) => a.ifname)).toContain("net1");
+    expect(judgePingObservation(cfg, observation(lost, 1)).find((f) => f.check === "ping/net1"))
+      .toMatchObject({ ok: true, detail: expect.stringMatching(/0\/3 replies, denied by MultiNetworkPolicy deny$/) });
+    expect(judgePingObservation(cfg, observation(answered, 0)).find((f) => f.check === "ping/net1"))
+      .toMatchObject({ ok: false, detail: expect.stringMatching(/3\/3 replies, but MultiNetworkPolicy deny should deny it$/) });
+  });
+
+  it("expects replies without a policy, and does not judge a policy with rules", () => {
+    expect(judgePingObservation(pingOn({ policies: [] }), observation(answered, 0)).find((f) => f.check === "ping/net1")?.ok).toBe(true);
+    const withRules = pingOn({ policies: [{ ...config().policies[0], ingress: [{ from: [{ ipBlock: { cidr: "172.30.1.0/24", except: [] } }], ports: [] }] }] });
+    expect(pingPlan(withRules).skipped.find((f) => f.check === "ping/net1")?.detail).toMatch(/MultiNetworkPolicy deny has ingress rules; whether they admit the peer is not judged$/);
   });
 });
