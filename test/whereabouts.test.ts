@@ -7,6 +7,7 @@ import { cniConfigFor } from "../lib/build/networks";
 import { parseCniConfig, serializeCniConfig } from "../lib/build/cni";
 import { whereaboutsObjects } from "../lib/build/whereabouts";
 import { validateConfig, whereaboutsSchema, type NetworkConfig } from "../lib/config";
+import { whereaboutsAllocate } from "./helpers/whereaboutsModel";
 
 /** A stack with whereabouts on and one macvlan NAD whose IPAM `ipam` extends a /24. */
 function stack(ipam: Record<string, unknown>, extra: Record<string, unknown>[] = []): Record<string, any> {
@@ -139,5 +140,25 @@ describe("the whereabouts deployment", () => {
   it("refuses a schedule that is not five cron fields", () => {
     expect(whereaboutsSchema.safeParse({ reconcilerSchedule: "@daily" }).success).toBe(false);
     expect(whereaboutsSchema.safeParse({ reconcilerSchedule: "0 30 4 * * *" }).success).toBe(false);
+  });
+});
+
+describe("the allocation model the data-plane suite uses (test/helpers/whereaboutsModel.ts)", () => {
+  const ipam = (values: Record<string, unknown>) => {
+    const n = network(stack(values));
+    if (n.type === "flannel" || n.ipam.type !== "whereabouts") throw new Error("not whereabouts");
+    return n.ipam;
+  };
+
+  it("hands out the first free address from range_start, skipping reserved and excluded ones", () => {
+    const config = ipam({ range_start: "10.50.0.10", range_end: "10.50.0.13", exclude: ["10.50.0.11"], gateway: "10.50.0.1" });
+    expect(whereaboutsAllocate(config, [])).toEqual({ address: "10.50.0.10/24", gateway: "10.50.0.1", routes: [] });
+    expect(whereaboutsAllocate(config, ["10.50.0.10"]).address).toBe("10.50.0.12/24");
+    expect(() => whereaboutsAllocate(config, ["10.50.0.10", "10.50.0.12", "10.50.0.13"])).toThrow(/no free address/);
+  });
+
+  it("starts after the network address without range_start, and works for IPv6", () => {
+    expect(whereaboutsAllocate(ipam({}), []).address).toBe("10.50.0.1/24");
+    expect(whereaboutsAllocate(ipam({ range: "fd00:50::/64", exclude: ["fd00:50::1"] }), []).address).toBe("fd00:50::2/64");
   });
 });
