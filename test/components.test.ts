@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FlannelAttachment } from "../components/flannelAttachment";
+import { MultiNetworkPolicy } from "../components/multiNetworkPolicy";
 import { Multus } from "../components/multus";
 import { NetworkAttachment } from "../components/networkAttachment";
+import { NetworkPolicies } from "../components/networkPolicies";
+import { Whereabouts } from "../components/whereabouts";
 
 beforeAll(async () => {
   await pulumi.runtime.setMocks({
@@ -15,6 +18,14 @@ describe("components used on their own", () => {
   it("fill defaults from the same schema as the stack", () => {
     expect(new Multus("multus-defaults").image).toMatch(/-thick$/);
     expect(new FlannelAttachment("flannel-defaults").network).toBe("10.244.0.0/16");
+    expect(new Whereabouts("whereabouts-defaults").image).toBe("ghcr.io/k8snetworkplumbingwg/whereabouts:v0.9.4");
+    expect(new NetworkPolicies("policies-defaults", [{ name: "p", networks: ["data"], policyTypes: ["Ingress"] }]).references).toEqual(["default/p"]);
+  });
+
+  it("demand what has no default: the enforcer's pinned image", () => {
+    expect(() => new MultiNetworkPolicy("mnp-no-image", {})).toThrowError(/^multinet:multiNetworkPolicy\.image: \(not set\)/);
+    expect(() => new MultiNetworkPolicy("mnp-floating", { image: "ghcr.io/k8snetworkplumbingwg/multi-networkpolicy-iptables:latest" }))
+      .toThrowError(/multinet:multiNetworkPolicy\.image: ".*:latest" is tagged 'latest', a floating tag/);
   });
 
   it("reject bad arguments with a ResourceError naming each key", () => {
@@ -24,5 +35,7 @@ describe("components used on their own", () => {
     );
     expect(() => new NetworkAttachment("nad-bad", { name: "x", type: "macvlan", master: "eth1", ipam: { type: "static", addresses: [{ address: "10.0.0.1" }] } }))
       .toThrowError(/multinet:networks\[0\]\.ipam\.addresses\[0\]\.address: "10\.0\.0\.1" must be a CIDR/);
+    expect(() => new NetworkPolicies("policies-bad", [{ name: "p", networks: ["data"], policyTypes: [] }]))
+      .toThrowError(/multinet:policies\[0\]\.policyTypes: \[\] is too short; allowed: at least 1 entries/);
   });
 });
