@@ -5,10 +5,10 @@
  */
 import { z } from "zod";
 import { parseCidr } from "./cidr";
-import { ipAddress, networkCidr, strict } from "./values";
+import { cidr, ipAddress, networkCidr, strict } from "./values";
 
 const routeSchema = strict({
-  dst: networkCidr.meta({ description: "destination CIDR" }),
+  dst: cidr.meta({ description: "destination CIDR" }),
   gw: ipAddress.optional().meta({ description: "gateway; unset: the `gateway` key, if any" }),
 });
 
