@@ -1,6 +1,7 @@
 /**
  * multinet: Multus, Flannel as an attachment network, a Calico autodetection pin, NADs,
- * whereabouts, MultiNetworkPolicy and a sample pod, configured per stack (stacks/Pulumi.<stack>.yaml, keys under `multinet:`).
+ * whereabouts, MultiNetworkPolicy and a sample pod, configured per stack
+ * (stacks/Pulumi.<stack>.yaml, keys under `multinet:`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoAutodetection } from "./components/calicoAutodetection";
@@ -41,7 +42,8 @@ const policies = policyEnforcer && config.policies.length
   : undefined;
 
 // Multus, Flannel, whereabouts, the policy enforcer and the Calico patch, rolled out.
-const nodeAgents = [multus, ...(flannel ? [flannel] : []), ...(whereabouts ? [whereabouts] : []), ...(policyEnforcer ? [policyEnforcer] : []), ...(calico ? [calico] : [])];
+const nodeAgents = [multus, flannel, whereabouts, policyEnforcer, calico]
+  .filter((agent): agent is NonNullable<typeof agent> => agent !== undefined);
 
 const podAttachments = config.samplePod.networks.map((ref) =>
   attachments.find((nad) => nad.reference === nadReference(ref, config.samplePod.namespace))!);
