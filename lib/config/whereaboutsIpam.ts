@@ -35,7 +35,7 @@ export const whereaboutsIpamConfigSchema = strict({
   routes: z.array(routeSchema).default([]).meta({ description: "routes added in the pod: `[{dst, gw?}]`" }),
   network_name: networkName.optional().meta({ description: "names the pool: NADs with the same `network_name` and `range` share one pool (unique addresses across them); unset: the pool is named after the range alone" }),
   // whereabouts' own default is true (pkg/types/types.go:20, applied at 115-118).
-  enable_overlapping_ranges: z.boolean().default(true).meta({ description: "reserve each address cluster-wide too (OverlappingRangeIPReservation, per \`network_name\`), so overlapping ranges of one \`network_name\` never hand out one address twice; whereabouts' default" }),
+  enable_overlapping_ranges: z.boolean().default(true).meta({ description: "reserve each address cluster-wide too (OverlappingRangeIPReservation, per `network_name`), so overlapping ranges of one `network_name` never hand out one address twice; whereabouts' default" }),
 }).meta({ description: "cluster-wide IPAM (needs `multinet:whereabouts.enabled`)" });
 
 export type WhereaboutsIpamConfig = z.output<typeof whereaboutsIpamConfigSchema>;
