@@ -162,3 +162,13 @@ describe("the allocation model the data-plane suite uses (test/helpers/whereabou
     expect(whereaboutsAllocate(ipam({ range: "fd00:50::/64", exclude: ["fd00:50::1"] }), []).address).toBe("fd00:50::2/64");
   });
 });
+
+describe("a whereabouts range and another IPAM", () => {
+  it("may not share addresses: host-local and static know nothing of whereabouts' reservations", () => {
+    expect(errorsOf(stack({}, [{ name: "hl", type: "bridge", bridge: "br1", ipam: { type: "host-local", ranges: [{ subnet: "10.50.0.0/25" }] } }]))).toEqual([
+      expect.stringMatching(/^multinet:networks\[1\]\.ipam\.ranges\[0\]\.subnet: "10\.50\.0\.0\/25" overlaps the whereabouts range multinet:networks\[0\]\.ipam\.range "10\.50\.0\.0\/24", whose reservations host-local does not see/),
+    ]);
+    expect(errorsOf(stack({}, [{ name: "st", type: "macvlan", master: "eth1", ipam: { type: "static", addresses: [{ address: "10.50.0.9/24" }] } }]))).toHaveLength(1);
+    expect(errorsOf(stack({}, [{ name: "st", type: "macvlan", master: "eth1", ipam: { type: "static", addresses: [{ address: "10.51.0.9/24" }] } }]))).toEqual([]);
+  });
+});

@@ -86,6 +86,18 @@ export function whereaboutsStackProblems({ networks, whereabouts }: Partial<Stac
       problems.push(`${configKey(["networks", i, "ipam", "type"])}: "whereabouts" but ${configKey(["whereabouts", "enabled"])} is false; allowed: enable whereabouts, or host-local or static IPAM`);
     }
   }
+  // Another IPAM drawing from a whereabouts range knows nothing of whereabouts' reservations.
+  (networks ?? []).forEach((network, j) => {
+    if (network.type === "flannel" || network.ipam.type === "whereabouts") return;
+    const others = network.ipam.type === "host-local"
+      ? network.ipam.ranges.map((range, r) => ({ cidr: range.subnet, key: ["networks", j, "ipam", "ranges", r, "subnet"] }))
+      : (network.ipam.addresses ?? []).map((address, a) => ({ cidr: address.address, key: ["networks", j, "ipam", "addresses", a, "address"] }));
+    for (const other of others) {
+      for (const user of users.filter((u) => cidrsOverlap(parseCidr(u.ipam.range)!, parseCidr(other.cidr)!))) {
+        problems.push(`${configKey(other.key)}: "${other.cidr}" overlaps the whereabouts range ${configKey(["networks", user.i, "ipam", "range"])} "${user.ipam.range}", whose reservations ${network.ipam.type} does not see; allowed: addresses outside every whereabouts range`);
+      }
+    }
+  });
   users.forEach((a, index) => {
     for (const b of users.slice(index + 1)) {
       const [ra, rb] = [parseCidr(a.ipam.range)!, parseCidr(b.ipam.range)!];
