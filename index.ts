@@ -9,22 +9,29 @@ import { FlannelAttachment } from "./components/flannelAttachment";
 import { MultiNetworkPolicy } from "./components/multiNetworkPolicy";
 import { Multus } from "./components/multus";
 import { NetworkAttachment } from "./components/networkAttachment";
+import { NetworkNamespace } from "./components/networkNamespace";
 import { NetworkPolicies } from "./components/networkPolicies";
+import { configHasSecrets } from "./components/clusterCheck";
 import { Preflight } from "./components/preflight";
 import { SamplePod } from "./components/samplePod";
 import { Verification } from "./components/verification";
 import { Whereabouts } from "./components/whereabouts";
-import { formatConfigErrors, multinetValues, nadReference, validateConfig } from "./lib/config";
+import { createdNetworkNamespaces, formatConfigErrors, multinetValues, nadReference, validateConfig } from "./lib/config";
 
 // Validate the whole stack before the first resource is registered: a bad stack never half-deploys.
 const result = validateConfig(multinetValues(pulumi.runtime.allConfig()));
 if (!result.ok) throw new pulumi.RunError(formatConfigErrors(result.errors));
 const config = result.config;
 const stack = pulumi.getStack();
-const kubeContext = new pulumi.Config("kubernetes").get("context");
+const kubernetesConfig = new pulumi.Config("kubernetes");
+const kubeContext = kubernetesConfig.get("context");
+// The provider's own switch for applying over existing objects (docs/migrating.md); its config key
+// wins over the environment variable (pulumi-kubernetes provider/pkg/provider/provider.go:683-691).
+const adoptExisting = kubernetesConfig.getBoolean("upsertExistingObjects") ?? process.env.PULUMI_K8S_UPSERT_EXISTING_OBJECTS === "true";
+const secretConfig = configHasSecrets();
 
 // The cluster states that make Flannel as an attachment fail, checked before anything changes.
-const preflightCheck = config.verification.preflight.enabled ? new Preflight("preflight", { stack, config, kubeContext }) : undefined;
+const preflightCheck = config.verification.preflight.enabled ? new Preflight("preflight", { stack, config, kubeContext, secretConfig, adoptExisting }) : undefined;
 const afterPreflight = preflightCheck ? [preflightCheck] : [];
 
 const multus = new Multus("multus", config.multus, { dependsOn: afterPreflight });
@@ -34,8 +41,14 @@ const whereabouts = config.whereabouts.enabled ? new Whereabouts("whereabouts", 
 const policyEnforcer = config.multiNetworkPolicy.enabled
   ? new MultiNetworkPolicy("multi-networkpolicy", config.multiNetworkPolicy, { dependsOn: afterPreflight })
   : undefined;
-const attachments = config.networks.map((network) =>
-  new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd, ...afterPreflight] }));
+// NAD namespaces the stack asks multinet to create; every other one must exist (the preflight checks).
+const nadNamespaces = new Map(createdNetworkNamespaces(config).map((name) =>
+  [name, new NetworkNamespace(name, { dependsOn: afterPreflight }).namespace]));
+const ownNamespace = (name: string) => nadNamespaces.get(name) ?? (name === config.flannel.namespace ? flannel?.namespace : undefined);
+const attachments = config.networks.map((network) => {
+  const namespace = ownNamespace(network.namespace);
+  return new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd, ...afterPreflight, ...(namespace ? [namespace] : [])] });
+});
 
 const policies = policyEnforcer && config.policies.length
   ? new NetworkPolicies("policies", config.policies, { dependsOn: [policyEnforcer.crd, ...attachments, ...afterPreflight] })
@@ -53,7 +66,7 @@ const pod = config.samplePod.enabled
 
 // After the deploy: does the multi-network setup work?
 const verifier = config.verification.enabled
-  ? new Verification("verification", { stack, config, kubeContext, podUid: pod?.pod.metadata.uid }, {
+  ? new Verification("verification", { stack, config, kubeContext, secretConfig, podUid: pod?.pod.metadata.uid }, {
     dependsOn: [...nodeAgents, ...attachments, ...(policies ? [policies] : []), ...(pod ? [pod] : [])],
   })
   : undefined;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { formatConfigErrors, validateSection } from "../lib/config";
+import { withInstance, type ObjectMeta } from "../lib/build/objects";
 
 /**
  * Validates a component's arguments with the stack schema's section for them and fills defaults,
@@ -32,4 +33,27 @@ export function childOptions(parent: pulumi.Resource, opts: pulumi.ComponentReso
   const dependsOn = opts?.dependsOn;
   const inherited = dependsOn === undefined ? [] : Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
   return (...own: pulumi.Input<pulumi.Resource>[]): pulumi.CustomResourceOptions => ({ parent, dependsOn: [...inherited, ...own] });
+}
+
+/**
+ * `customTimeouts` for a resource the provider waits on (DaemonSet rollouts, the Calico patch, the
+ * pod). A resource's custom timeout takes precedence over the `pulumi.com/timeoutSeconds`
+ * annotation and the 10-minute default (pulumi-kubernetes provider/pkg/metadata/overrides.go:53-66,
+ * used by await.Creation and await.Update, provider/pkg/await/await.go:306-309 and 491-494).
+ */
+export function awaitTimeouts(seconds: number): pulumi.CustomTimeouts {
+  return { create: `${seconds}s`, update: `${seconds}s` };
+}
+
+/**
+ * A builder's objects, each labelled with the stack that creates it (`app.kubernetes.io/instance`),
+ * so the preflight of another stack can tell whose an existing object is. `except`: objects no
+ * stack owns alone.
+ */
+export function ownedByStack<T extends object>(objects: T, except: Array<keyof T> = []): T {
+  const stack = pulumi.getStack();
+  return Object.fromEntries(Object.entries(objects).map(([key, value]) => [key,
+    value && typeof value === "object" && "metadata" in value && !except.includes(key as keyof T)
+      ? withInstance(value as { metadata: ObjectMeta }, stack)
+      : value])) as T;
 }

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { multiNetworkPolicySchema } from "../lib/config";
 import { multiNetworkPolicyObjects } from "../lib/build/multiNetworkPolicy";
 import { logicalName } from "../lib/build/objects";
-import { childOptions, componentArgs, kubeArgs } from "./args";
+import { awaitTimeouts, childOptions, componentArgs, kubeArgs, ownedByStack } from "./args";
 
 /**
  * MultiNetworkPolicy options (stack key `multinet:multiNetworkPolicy`); `image` is required.
@@ -23,7 +23,7 @@ export class MultiNetworkPolicy extends pulumi.ComponentResource {
     super("multinet:index:MultiNetworkPolicy", name, {}, opts);
     const config = componentArgs(this, ["multiNetworkPolicy"], multiNetworkPolicySchema, args);
     if (!config.image) throw new pulumi.ResourceError("multinet:multiNetworkPolicy.image: (not set); allowed: the enforcer's image pinned by digest (upstream publishes only floating tags)", this);
-    const objects = multiNetworkPolicyObjects(config);
+    const objects = ownedByStack(multiNetworkPolicyObjects(config));
     const child = childOptions(this, opts);
 
     this.crd = new k8s.apiextensions.v1.CustomResourceDefinition(logicalName(objects.crd), objects.crd, child());
@@ -31,7 +31,8 @@ export class MultiNetworkPolicy extends pulumi.ComponentResource {
     const clusterRole = new k8s.rbac.v1.ClusterRole(logicalName(objects.clusterRole), objects.clusterRole, child());
     const binding = new k8s.rbac.v1.ClusterRoleBinding(logicalName(objects.clusterRoleBinding), objects.clusterRoleBinding,
       child(clusterRole, serviceAccount));
-    this.daemonSet = new k8s.apps.v1.DaemonSet(logicalName(objects.daemonSet), kubeArgs(objects.daemonSet), child(this.crd, binding));
+    this.daemonSet = new k8s.apps.v1.DaemonSet(logicalName(objects.daemonSet), kubeArgs(objects.daemonSet),
+      { ...child(this.crd, binding), customTimeouts: awaitTimeouts(config.timeoutSeconds) });
 
     this.registerOutputs({ crd: this.crd.metadata.name, daemonSet: this.daemonSet.metadata.name });
   }

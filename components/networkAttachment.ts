@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { networkSchema } from "../lib/config";
 import { logicalName } from "../lib/build/objects";
 import { networkAttachmentDefinition } from "../lib/build/networks";
-import { childOptions, componentArgs, kubeArgs } from "./args";
+import { childOptions, componentArgs, kubeArgs, ownedByStack } from "./args";
 
 /**
  * One network (an entry of `multinet:networks`): `name`, `type` and the type's options. Meanings and
@@ -24,7 +24,7 @@ export class NetworkAttachment extends pulumi.ComponentResource {
   constructor(name: string, args: NetworkAttachmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("multinet:index:NetworkAttachment", name, {}, opts);
     const network = componentArgs(this, ["networks", 0], networkSchema, args);
-    const nad = networkAttachmentDefinition(network);
+    const { nad } = ownedByStack({ nad: networkAttachmentDefinition(network) });
 
     this.definition = new k8s.apiextensions.CustomResource(logicalName(nad), kubeArgs(nad), childOptions(this, opts)());
     this.reference = logicalName(nad);

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { policiesSchema } from "../lib/config";
 import { logicalName } from "../lib/build/objects";
 import { multiNetworkPolicy } from "../lib/build/policies";
-import { childOptions, componentArgs, kubeArgs } from "./args";
+import { childOptions, componentArgs, kubeArgs, ownedByStack } from "./args";
 
 /**
  * The policies (stack key `multinet:policies`). Which networks they may name is checked with the
@@ -21,7 +21,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     super("multinet:index:NetworkPolicies", name, {}, opts);
     const policies = componentArgs(this, ["policies"], policiesSchema, args);
     const child = childOptions(this, opts);
-    const objects = policies.map(multiNetworkPolicy);
+    const objects = policies.map((policy) => ownedByStack({ policy: multiNetworkPolicy(policy) }).policy);
     for (const object of objects) new k8s.apiextensions.CustomResource(logicalName(object), kubeArgs(object), child());
     this.references = objects.map(logicalName);
 

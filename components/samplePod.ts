@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { networksAnnotation, samplePodSchema } from "../lib/config";
 import { logicalName } from "../lib/build/objects";
 import { samplePod } from "../lib/build/samplePod";
-import { childOptions, componentArgs, kubeArgs } from "./args";
+import { awaitTimeouts, childOptions, componentArgs, kubeArgs, ownedByStack } from "./args";
 import type { NetworkAttachment } from "./networkAttachment";
 
 /**
@@ -26,7 +26,7 @@ export class SamplePod extends pulumi.ComponentResource {
   constructor(name: string, args: SamplePodArgs, attachments: readonly NetworkAttachment[], opts?: pulumi.ComponentResourceOptions) {
     super("multinet:index:SamplePod", name, {}, opts);
     const config = componentArgs(this, ["samplePod"], samplePodSchema, args);
-    const pod = samplePod(config, attachments.map((nad) => nad.config));
+    const { pod } = ownedByStack({ pod: samplePod(config, attachments.map((nad) => nad.config)) });
 
     this.pod = new k8s.core.v1.Pod(logicalName(pod), kubeArgs(pod), {
       ...childOptions(this, opts)(),
@@ -34,6 +34,7 @@ export class SamplePod extends pulumi.ComponentResource {
       // to either (the annotations carry both) replaces the pod; its fixed name means delete first.
       replaceOnChanges: ["metadata.annotations"],
       deleteBeforeReplace: true,
+      customTimeouts: awaitTimeouts(config.timeoutSeconds),
     });
     this.networks = pod.metadata.annotations![networksAnnotation];
 

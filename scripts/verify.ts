@@ -1,5 +1,5 @@
 /**
- * `npm run verify -- --stack <name> [--preflight] [--json] [--context <name>] [--ping] [--timeout <s>] [--exit-zero]`
+ * `npm run verify -- --stack <name> [--preflight] [--json] [--context <name>] [--ping] [--timeout <s>] [--exit-zero] [--adopt-existing]`
  *
  * Checks a stack against the cluster of the current kube context (or `--context`, or the stack's
  * `kubernetes:context`): after a deploy, that the multi-network setup works (default); with
@@ -27,7 +27,7 @@ import { preflightFindings } from "../lib/verify/preflight";
 import type { PingAttempt, PingObservation, VerifySnapshot } from "../lib/verify/snapshot";
 import { judgeSnapshot } from "../lib/verify/verify";
 
-const usage = "usage: npm run verify -- (--stack <name> | --config <Pulumi.<name>.yaml>) [--preflight] [--json] [--context <name>] [--ping] [--timeout <seconds>] [--exit-zero]";
+const usage = "usage: npm run verify -- (--stack <name> | --config <Pulumi.<name>.yaml>) [--preflight] [--json] [--context <name>] [--ping] [--timeout <seconds>] [--exit-zero] [--adopt-existing]";
 
 /** A failure the user can fix: printed as one line, exit code 2. */
 class UsageError extends Error {}
@@ -42,6 +42,8 @@ interface Options {
   ping: boolean;
   timeoutSeconds?: number;
   exitZero: boolean;
+  /** The stack sets kubernetes:upsertExistingObjects: existing objects are adopted, not a failure. */
+  adoptExisting: boolean;
 }
 
 function options(argv: string[], env: NodeJS.ProcessEnv): Options {
@@ -58,6 +60,7 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options {
         ping: { type: "boolean", default: false },
         timeout: { type: "string" },
         "exit-zero": { type: "boolean", default: false },
+        "adopt-existing": { type: "boolean", default: false },
       },
     }).values;
   } catch (error) {
@@ -83,6 +86,7 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options {
     ping: values.ping!,
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     exitZero: values["exit-zero"]!,
+    adoptExisting: values["adopt-existing"]!,
   };
 }
 
@@ -207,7 +211,7 @@ export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: Veri
     context = kube.context;
     let report: Report;
     if (opts.kind === "preflight") {
-      report = buildReport("preflight", opts.stack, preflightFindings(config, await preflightSnapshot(kube, config)), context);
+      report = buildReport("preflight", opts.stack, preflightFindings(config, await preflightSnapshot(kube, config), { stack: opts.stack, adoptExisting: opts.adoptExisting }), context);
     } else {
       const { findings, note } = await verify(kube, config, opts);
       report = { ...buildReport("verify", opts.stack, findings, context), ...(note ? { note } : {}) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { autodetectionEnvValue, autodetectionOperatorValue, calicoFieldManager, calicoPatch } from "../lib/build/calico";
+import { autodetectionEnvValue, autodetectionOperatorValue, calicoFieldManager, calicoPatch, calicoPatchRevision } from "../lib/build/calico";
 import { calicoSchema } from "../lib/config";
 
 describe("Calico autodetection", () => {
@@ -18,7 +18,7 @@ describe("Calico autodetection", () => {
     expect(autodetectionOperatorValue(parsed)).toEqual(operator);
   });
 
-  it("patches only calico-node's env vars in manifest mode, under a fixed field manager with force", () => {
+  it("patches only calico-node's env vars in manifest mode, under a field manager named by the patch's revision, with force", () => {
     const patch = calicoPatch(calicoSchema.parse({ ipv4Autodetection: { interface: "eth0" }, ipv6Autodetection: { canReach: "fd00::1" } }));
     expect(patch).toEqual({
       apiVersion: "apps/v1",
@@ -26,7 +26,7 @@ describe("Calico autodetection", () => {
       metadata: {
         name: "calico-node",
         namespace: "kube-system",
-        annotations: { "pulumi.com/patchFieldManager": calicoFieldManager, "pulumi.com/patchForce": "true" },
+        annotations: { "pulumi.com/patchFieldManager": `${calicoFieldManager}-${calicoPatchRevision(patch!.spec)}`, "pulumi.com/patchForce": "true" },
       },
       spec: { template: { spec: { containers: [{ name: "calico-node", env: [
         { name: "IP_AUTODETECTION_METHOD", value: "interface=eth0" },
@@ -46,9 +46,16 @@ describe("Calico autodetection", () => {
     expect(patch).toEqual({
       apiVersion: "operator.tigera.io/v1",
       kind: "Installation",
-      metadata: { name: "default", annotations: { "pulumi.com/patchFieldManager": calicoFieldManager, "pulumi.com/patchForce": "true" } },
+      metadata: { name: "default", annotations: { "pulumi.com/patchFieldManager": `${calicoFieldManager}-${calicoPatchRevision(patch!.spec)}`, "pulumi.com/patchForce": "true" } },
       spec: { calicoNetwork: { nodeAddressAutodetectionV4: { firstFound: false, interface: "ens3f0" } } },
     });
+  });
+
+  it("gives a changed patch a new revision, and an unchanged one the same", () => {
+    const revision = (ipv4Autodetection: unknown) => calicoPatchRevision(calicoPatch(calicoSchema.parse({ ipv4Autodetection }))!.spec);
+    expect(revision({ interface: "eth0" })).toBe(revision({ interface: "eth0" }));
+    expect(revision({ interface: "eth0" })).not.toBe(revision({ interface: "eth1" }));
+    expect(revision({ interface: "eth0" })).toMatch(/^[0-9a-f]{8}$/);
   });
 
   it("patches nothing in mode none", () => {

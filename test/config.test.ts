@@ -60,6 +60,10 @@ describe("defaults", () => {
 describe("bad input", () => {
   const cases: Array<[string, (stack: Record<string, any>) => void, RegExp]> = [
     ["an unknown top-level key", (s) => { s.flanel = {}; }, /^multinet:flanel: unknown key; allowed keys: multus, flannel, calico, networks, whereabouts, multiNetworkPolicy, policies, samplePod, verification$/],
+    ["flanneld creating kube-system", (s) => { s.flannel.namespace = "kube-system"; s.flannel.createNamespace = true; }, /^multinet:flannel\.createNamespace: true but multinet:flannel\.namespace "kube-system" belongs to Kubernetes; allowed: false \(multinet never creates or deletes default, kube-system, kube-public, kube-node-lease\)$/],
+    ["a NAD creating default", (s) => { s.networks[0].createNamespace = true; }, /^multinet:networks\[0\]\.createNamespace: true but namespace "default" belongs to Kubernetes; allowed: false/],
+    ["a timeout out of range", (s) => { s.multus = { timeoutSeconds: 5 }; }, /^multinet:multus\.timeoutSeconds: 5 is too small; allowed: at least 30$/],
+    ["a maxUnavailable that is neither a count nor a percentage", (s) => { s.flannel.maxUnavailable = "half"; }, /^multinet:flannel\.maxUnavailable: "half"/],
     ["an unknown nested key", (s) => { s.flannel.iface_regex = ["eth.*"]; }, /^multinet:flannel\.iface_regex: unknown key; allowed keys: .*ifaceRegex/],
     ["a VNI out of range", (s) => { s.flannel.backend = { type: "vxlan", vni: 16777216 }; }, /^multinet:flannel\.backend\.vni: 16777216 is too large; allowed: at most 16777215$/],
     ["a port out of range", (s) => { s.flannel.backend = { type: "vxlan", port: 70000 }; }, /^multinet:flannel\.backend\.port: 70000 is too large; allowed: at most 65535$/],

@@ -26,7 +26,10 @@ function resource(inputs: Record<string, any>, options: { type?: string; parent?
     inputs,
     parent: options.parent ?? multus,
     dependencies: [],
-    options: { retainOnDelete: false, deleteBeforeReplace: false, replaceOnChanges: [] },
+    options: {
+      retainOnDelete: false, deleteBeforeReplace: false, replaceOnChanges: [], ignoreChanges: [], additionalSecretOutputs: [],
+      customTimeouts: { create: "", update: "", delete: "" },
+    },
   };
 }
 

@@ -3,12 +3,13 @@
  * runtime; the assertions are on the resource graph the program registers.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { calicoFieldManager, calicoPatchRevision } from "../lib/build/calico";
 import { imageProblem } from "../lib/config";
 import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
 import { runProgram, type ProgramRun, type RegisteredResource } from "./helpers/mockProgram";
 
 const T = {
-  crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+  crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch",
   daemonSet: "kubernetes:apps/v1:DaemonSet",
   daemonSetPatch: "kubernetes:apps/v1:DaemonSetPatch",
   installationPatch: "kubernetes:operator.tigera.io/v1:InstallationPatch",
@@ -45,11 +46,13 @@ describe.each(stackNames())("stack %s", (stack) => {
     for (const object of kubeObjects(run(stack))) expect(componentUrns.has(object.parent)).toBe(true);
   });
 
-  it("names every Kubernetes object explicitly, as its logical name says", () => {
+  it("names every Kubernetes object explicitly, as its logical name says (a Calico patch adds its revision)", () => {
     for (const object of kubeObjects(run(stack))) {
       const { name, namespace } = object.inputs.metadata;
       expect(name, object.name).toEqual(expect.any(String));
-      expect(object.name).toBe(namespace ? `${namespace}/${name}` : name);
+      const calicoPatch = [T.daemonSetPatch, T.installationPatch].includes(object.type);
+      const revision = calicoPatch ? `-${calicoPatchRevision(object.inputs.spec)}` : "";
+      expect(object.name).toBe(`${namespace ? `${namespace}/${name}` : name}${revision}`);
     }
   });
 
@@ -82,7 +85,7 @@ describe.each(stackNames())("stack %s", (stack) => {
     const r = run(stack);
     expect(r.get(T.crd, "network-attachment-definitions.k8s.cni.cncf.io").options.retainOnDelete).toBe(true);
     for (const pod of r.ofType(T.pod)) {
-      expect(pod.options).toEqual({ retainOnDelete: false, deleteBeforeReplace: true, replaceOnChanges: ["metadata.annotations"] });
+      expect(pod.options).toMatchObject({ retainOnDelete: false, deleteBeforeReplace: true, replaceOnChanges: ["metadata.annotations"] });
     }
   });
 
@@ -114,8 +117,10 @@ describe.each(stackNames())("stack %s", (stack) => {
 
 describe("staging reproduces the manual setup", () => {
   it("pins Calico to eth0 with a server-side-apply patch of calico-node", () => {
-    const patch = run("staging").get(T.daemonSetPatch, "kube-system/calico-node");
-    expect(patch.inputs.metadata.annotations).toEqual({ "pulumi.com/patchFieldManager": "multinet-calico-autodetection", "pulumi.com/patchForce": "true" });
+    const [patch] = run("staging").ofType(T.daemonSetPatch);
+    const revision = calicoPatchRevision(patch.inputs.spec);
+    expect(patch.name).toBe(`kube-system/calico-node-${revision}`);
+    expect(patch.inputs.metadata.annotations).toEqual({ "pulumi.com/patchFieldManager": `${calicoFieldManager}-${revision}`, "pulumi.com/patchForce": "true" });
     expect(patch.inputs.spec.template.spec.containers).toEqual([{ name: "calico-node", env: [{ name: "IP_AUTODETECTION_METHOD", value: "interface=eth0" }] }]);
   });
 
@@ -160,7 +165,7 @@ describe("dev and prod differ where their environments do", () => {
   it("prod patches the operator's Installation, not the DaemonSet", () => {
     const r = run("prod");
     expect(r.ofType(T.daemonSetPatch)).toEqual([]);
-    expect(r.get(T.installationPatch, "default").inputs.spec).toEqual({ calicoNetwork: { nodeAddressAutodetectionV4: { firstFound: false, interface: "ens3f0" } } });
+    expect(r.ofType(T.installationPatch).map((patch) => patch.inputs.spec)).toEqual([{ calicoNetwork: { nodeAddressAutodetectionV4: { firstFound: false, interface: "ens3f0" } } }]);
   });
 
   it("prod has a jumbo-frame macvlan storage network with source-based routing and no sample pod", () => {

@@ -28,6 +28,7 @@ const labels: Array<[RegExp, string]> = [
   [/^(metadata|spec\.template\.metadata)\.labels\.[\w./-]+: \(absent\) → "[\w.-]+"$/, "added labels: multinet's app.kubernetes.io/* on every object, upstream's own tier/app/name where an object lacked them; none changed or removed"],
 ];
 const noCpuLimit: [RegExp, string] = [/^spec\.template\.spec\.containers\[0\]\.resources\.limits\.cpu: "100m" → \(absent\)$/, "no CPU limit by default (node agents throttled under load); `resources.limits.cpu` sets one"];
+const maxUnavailable: [RegExp, string] = [/^spec\.updateStrategy\.rollingUpdate\.maxUnavailable: \(absent\) → 1$/, "Kubernetes' default (1) written out, configurable (`maxUnavailable`)"];
 const priorityClass: [RegExp, string] = [/^spec\.template\.spec\.priorityClassName: \(absent\) → "system-node-critical"$/, "node agents are system-node-critical, as multinet's Multus and Flannel (`priorityClassName`)"];
 
 const cases: Array<{ what: string; upstream: Json; ours: unknown; differences: Array<[RegExp, string]> }> = [
@@ -36,7 +37,7 @@ const cases: Array<{ what: string; upstream: Json; ours: unknown; differences: A
     upstream: upstreamObject("whereabouts-daemonset-install.yaml", "DaemonSet", "whereabouts"),
     ours: whereabouts.daemonSet,
     differences: [
-      ...labels, noCpuLimit, priorityClass,
+      ...labels, noCpuLimit, priorityClass, maxUnavailable,
       [/^spec\.template\.spec\.containers\[0\]\.image: ".*:latest" → ".*:v0\.9\.4"$/, "pinned to the release, not latest"],
       [/^spec\.template\.spec\.nodeSelector\.kubernetes\.io\/os: \(absent\) → "linux"$/, "Linux nodes only (`nodeSelector`), as every multinet DaemonSet"],
     ],
@@ -66,7 +67,7 @@ const cases: Array<{ what: string; upstream: Json; ours: unknown; differences: A
     upstream: upstreamObject("multi-networkpolicy-iptables-deploy.yml", "DaemonSet", "multi-networkpolicy-ds-amd64"),
     ours: enforcer.daemonSet,
     differences: [
-      ...labels, noCpuLimit, priorityClass,
+      ...labels, noCpuLimit, priorityClass, maxUnavailable,
       [/^spec\.template\.spec\.containers\[0\]\.image: ".*:snapshot" → ".*:cbf2b117"$/, "the stack's pinned image (`image`), not the floating snapshot"],
       [/^spec\.template\.spec\.containers\[0\]\.imagePullPolicy: "Always" → \(absent\)$/, "a pinned image needs no pull on every start"],
       [/^spec\.template\.spec\.containers\[0\]\.args\[3\]: \(absent\) → "--network-plugins=macvlan"$/, "the policed NAD types written out (`networkPlugins`; upstream relies on the same default)"],

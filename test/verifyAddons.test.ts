@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { networkAttachmentDefinition } from "../lib/build/networks";
 import { whereaboutsAllocationKey, whereaboutsPoolName } from "../lib/build/whereaboutsIpam";
-import type { AddonsPreflightSnapshot } from "../lib/verify/addonsPreflight";
+import { objectsMultinetCreates, type ExistingObject } from "../lib/verify/existing";
 import { judgePingObservation, pingPlan } from "../lib/verify/ping";
 import { preflightFindings, type PreflightSnapshot } from "../lib/verify/preflight";
 import type { AddonsSnapshot, VerifySnapshot } from "../lib/verify/snapshot";
@@ -20,7 +20,7 @@ function config(ipam: Record<string, unknown> = {}) {
   return stackConfig({
     networks: [
       { name: "data", type: "macvlan", master: "eth1", ipam: { type: "whereabouts", range: "172.30.1.0/24", range_start: "172.30.1.10", range_end: "172.30.1.49", gateway: "172.30.1.1", ...ipam } },
-      ...base.networks.slice(1),
+      ...base.networks.filter((n) => n.type === "flannel"),
     ],
     whereabouts: { enabled: true },
     multiNetworkPolicy: { enabled: true, image },
@@ -110,24 +110,28 @@ describe("whereabouts' names for pools and allocations (pkg/storage/kubernetes/i
 });
 
 describe("the add-ons' preflight", () => {
-  const ours = { metadata: { name: "x", labels: { "app.kubernetes.io/part-of": "multinet" } } };
-  const snapshot = (addons: AddonsPreflightSnapshot): PreflightSnapshot => ({ nodes: [], calico: { daemonSets: [] }, addons });
-  const judge = (addons: AddonsPreflightSnapshot) => preflightFindings(config(), snapshot(addons)).filter((f) => f.check.startsWith("preflight/addon"));
+  const snapshot = (namespaces: string[], existing: ExistingObject[]): PreflightSnapshot => ({
+    nodes: [], calico: { daemonSets: [] }, existing,
+    namespaces: namespaces.map((name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } })),
+  });
+  const judge = (namespaces: string[], existing: ExistingObject[] = []) =>
+    preflightFindings(config(), snapshot(namespaces, existing), { stack: "fixture" }).filter((f) => ["preflight/namespaces", "preflight/existing-objects"].includes(f.check));
 
-  it("passes when the namespaces exist and the CRDs are absent or multinet's", () => {
-    expect(judge({ namespaces: { "kube-system": true, default: true }, crds: { "ippools.whereabouts.cni.cncf.io": ours } }).map((f) => f.ok)).toEqual([true, true]);
+  it("needs the add-ons' and the policies' namespaces", () => {
+    expect(judge(["kube-system", "default"]).map((f) => f.ok)).toEqual([true, true]);
+    const policyNamespace = stackConfig({ ...config(), whereabouts: { enabled: true, namespace: "ipam" } } as never);
+    expect(preflightFindings(policyNamespace, snapshot(["kube-system", "default"], []), { stack: "fixture" }).find((f) => f.check === "preflight/namespaces")?.detail)
+      .toMatch(/ipam \(multinet:whereabouts\.namespace\) does not exist/);
   });
 
-  it("fails for a missing namespace and for another installation's CRD", () => {
-    const findings = judge({ namespaces: { "kube-system": true }, crds: { "multi-networkpolicies.k8s.cni.cncf.io": { metadata: { name: "x" } } } });
-    expect(findings.map((f) => [f.check, f.ok, f.detail])).toEqual([
-      ["preflight/addon-namespaces", false, "namespace default does not exist; multinet does not create it: create it first"],
-      ["preflight/addon-ownership", false, "CRD multi-networkpolicies.k8s.cni.cncf.io exists and multinet did not create it: another installation manages MultiNetworkPolicy; remove it or disable multinet:multiNetworkPolicy"],
-    ]);
-  });
-
-  it("is not run when neither add-on is enabled", () => {
-    expect(preflightFindings(stackConfig(), snapshot({ namespaces: {}, crds: {} })).filter((f) => f.check.startsWith("preflight/addon"))).toEqual([]);
+  it("counts whereabouts' and the enforcer's objects among those multinet creates: another installation's CRD fails", () => {
+    const refs = objectsMultinetCreates(config()).map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`);
+    expect(refs).toEqual(expect.arrayContaining([
+      "CustomResourceDefinition ippools.whereabouts.cni.cncf.io", "DaemonSet kube-system/whereabouts", "Deployment kube-system/whereabouts-reconciler",
+      "CustomResourceDefinition multi-networkpolicies.k8s.cni.cncf.io", "DaemonSet kube-system/multi-networkpolicy-ds-amd64", "MultiNetworkPolicy default/deny",
+    ]));
+    const foreignCrd: ExistingObject = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: "ippools.whereabouts.cni.cncf.io", labels: {}, managers: ["helm"] };
+    expect(judge(["kube-system", "default"], [foreignCrd])[1]).toMatchObject({ ok: false, detail: expect.stringMatching(/^CustomResourceDefinition ippools\.whereabouts\.cni\.cncf\.io \(written by helm\) already exists/) });
   });
 });
 

@@ -198,7 +198,7 @@ describe.concurrent("npm run verify against a loopback API server", () => {
   it("runs the preflight", async () => {
     const outcome = await against(clusterRoutes(), ["--preflight", "--json"]);
     expect(outcome.code, outcome.stderr).toBe(0);
-    expect(JSON.parse(outcome.stdout)).toMatchObject({ kind: "preflight", ok: true, summary: "preflight fixture: 5 passed, 0 failed" });
+    expect(JSON.parse(outcome.stdout)).toMatchObject({ kind: "preflight", ok: true, summary: "preflight fixture: 7 passed, 0 failed" });
     expect(outcome.requests).toEqual(expect.arrayContaining(["GET /apis/crd.projectcalico.org/v1/ippools", "GET /apis/operator.tigera.io/v1/installations"]));
   });
 });

@@ -3,7 +3,7 @@
  * happens before the request is sent, the HTTP status kept for retry decisions, and the peer pod's
  * ownership check before any delete.
  */
-import { ApiException, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type Exec } from "@kubernetes/client-node";
+import { ApiException, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type Exec, type RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { describe, expect, it, vi } from "vitest";
 import { isAuthError, isRetryable, KubeError, type Kube } from "../lib/kube/connection";
@@ -20,6 +20,7 @@ function kube(core: Partial<Record<keyof CoreV1Api, unknown>>, requestTimeoutMs 
     server: "https://127.0.0.1:6443",
     core: core as unknown as CoreV1Api,
     apps: {} as AppsV1Api,
+    rbac: {} as RbacAuthorizationV1Api,
     custom: {} as CustomObjectsApi,
     exec: {} as Exec,
     requestTimeoutMs,

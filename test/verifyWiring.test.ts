@@ -3,6 +3,7 @@
  * `command:local:Command` resources running scripts/verify.ts, the preflight ahead of everything
  * that changes the cluster, the verification after everything it checks, nothing when turned off.
  */
+import { isRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { beforeAll, describe, expect, it } from "vitest";
 import { multinetValues, publicConfig, validateConfig } from "../lib/config";
 import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
@@ -33,7 +34,9 @@ const contextArgs = (stack: string) => {
 };
 /** MULTINET_CONFIG of a command, parsed and validated as scripts/verify.ts does. */
 function handedConfig(command: RegisteredResource) {
-  const result = validateConfig(JSON.parse(command.inputs.environment.MULTINET_CONFIG));
+  // A stack with a secret key hands the environment over encrypted (test/secrets.test.ts).
+  const environment = isRpcSecret(command.inputs.environment) ? command.inputs.environment.value : command.inputs.environment;
+  const result = validateConfig(JSON.parse(environment.MULTINET_CONFIG));
   if (!result.ok) throw new Error(result.errors.join("\n"));
   return result.config;
 }

@@ -3,16 +3,33 @@
  * manifest-installed calico-node reads, or as the Installation field the Tigera operator reads.
  */
 import type { AutodetectionMethod, CalicoConfig } from "../config";
-import type { KubeObject } from "./objects";
+import { configHash, type KubeObject } from "./objects";
 
-/** Field manager of our server-side-apply patches: fixed, so destroy removes exactly our fields. */
+/** Prefix of our server-side-apply patches' field manager; the patch's revision follows it. */
 export const calicoFieldManager = "multinet-calico-autodetection";
 
-const patchAnnotations = {
-  "pulumi.com/patchFieldManager": calicoFieldManager,
-  // calico-node's manifest owns the env list; we take over just our variables.
-  "pulumi.com/patchForce": "true",
-};
+/**
+ * The revision of a patch: a hash of its spec. It names the patch's field manager and its Pulumi
+ * resource, so a changed patch is a new resource under a new manager (created, then the old one
+ * relinquished) and an unchanged one never diffs; see docs/deploying.md for why.
+ */
+export function calicoPatchRevision(spec: unknown): string {
+  return configHash(JSON.stringify(spec, sortedKeys)).slice(0, 8);
+}
+
+/** JSON.stringify replacer that orders object keys, so equal specs hash equally whatever their key order. */
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function patchAnnotations(spec: unknown) {
+  return {
+    "pulumi.com/patchFieldManager": `${calicoFieldManager}-${calicoPatchRevision(spec)}`,
+    // calico-node's manifest owns the env list; we take over just our variables.
+    "pulumi.com/patchForce": "true",
+  };
+}
 
 /** `IP_AUTODETECTION_METHOD` value: interface=eth0, cidr=10.0.0.0/8,… */
 export function autodetectionEnvValue(method: AutodetectionMethod): string {
@@ -52,26 +69,28 @@ export function calicoDaemonSetPatch(config: CalicoConfig): KubeObject {
       ? [{ name: "IP6", value: "autodetect" }, { name: "IP6_AUTODETECTION_METHOD", value: autodetectionEnvValue(config.ipv6Autodetection) }]
       : []),
   ];
+  const spec = { template: { spec: { containers: [{ name: config.containerName, env }] } } };
   return {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
-    metadata: { name: config.daemonSetName, namespace: config.namespace, annotations: patchAnnotations },
-    spec: { template: { spec: { containers: [{ name: config.containerName, env }] } } },
+    metadata: { name: config.daemonSetName, namespace: config.namespace, annotations: patchAnnotations(spec) },
+    spec,
   };
 }
 
 /** The partial Installation that carries only the autodetection fields (operator installs). */
 export function calicoInstallationPatch(config: CalicoConfig): KubeObject {
+  const spec = {
+    calicoNetwork: {
+      ...(config.ipv4Autodetection ? { nodeAddressAutodetectionV4: autodetectionOperatorValue(config.ipv4Autodetection) } : {}),
+      ...(config.ipv6Autodetection ? { nodeAddressAutodetectionV6: autodetectionOperatorValue(config.ipv6Autodetection) } : {}),
+    },
+  };
   return {
     apiVersion: "operator.tigera.io/v1",
     kind: "Installation",
-    metadata: { name: config.installationName, annotations: patchAnnotations },
-    spec: {
-      calicoNetwork: {
-        ...(config.ipv4Autodetection ? { nodeAddressAutodetectionV4: autodetectionOperatorValue(config.ipv4Autodetection) } : {}),
-        ...(config.ipv6Autodetection ? { nodeAddressAutodetectionV6: autodetectionOperatorValue(config.ipv6Autodetection) } : {}),
-      },
-    },
+    metadata: { name: config.installationName, annotations: patchAnnotations(spec) },
+    spec,
   };
 }
 

@@ -29,7 +29,13 @@ export function networkAttachmentDefinitionCrd(): MultusObjects["crd"] {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
-    metadata: { name: "network-attachment-definitions.k8s.cni.cncf.io", labels: commonLabels("multus") },
+    metadata: {
+      name: "network-attachment-definitions.k8s.cni.cncf.io",
+      labels: commonLabels("multus"),
+      // Applied as a server-side-apply patch (components/multus.ts): created when missing, adopted
+      // when it exists; our schema wins where another manager's differs.
+      annotations: { "pulumi.com/patchFieldManager": "multinet-nad-crd", "pulumi.com/patchForce": "true" },
+    },
     spec: {
       group: "k8s.cni.cncf.io",
       scope: "Namespaced",

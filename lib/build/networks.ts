@@ -4,7 +4,8 @@
  */
 import { podChoosesAddresses, type IpamConfig, type NetworkConfig } from "../config";
 import { serializeCniConfig, type CniConfig, type Ipam, type PluginConf } from "./cni";
-import { commonLabels, type KubeObject } from "./objects";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
+import { commonLabels, type KubeObject, type Named } from "./objects";
 import { whereaboutsIpam } from "./whereaboutsIpam";
 
 export const nadApiVersion = "k8s.cni.cncf.io/v1";
@@ -74,4 +75,9 @@ export function networkAttachmentDefinition(network: NetworkConfig): NetworkAtta
     metadata: { name: network.name, namespace: network.namespace, labels: commonLabels("network-attachment") },
     spec: { config: serializeCniConfig(cniConfigFor(network)) },
   };
+}
+
+/** A namespace multinet creates for NADs (`createNamespace`), labelled as multinet's. */
+export function networkNamespace(name: string): Named<INamespace, false> {
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: commonLabels("network-attachment") } };
 }

@@ -89,6 +89,8 @@ export interface NodeScheduling {
   tolerations: IToleration[];
   nodeSelector: Record<string, string>;
   priorityClassName: string;
+  /** Nodes whose pods a rolling update replaces at a time. */
+  maxUnavailable: number | string;
 }
 
 /**
@@ -112,7 +114,7 @@ export function nodeDaemonSet(args: {
     metadata: { name: args.name, namespace: args.namespace, labels: args.labels },
     spec: {
       selector: { matchLabels: args.selector },
-      updateStrategy: { type: "RollingUpdate" },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: args.scheduling.maxUnavailable } },
       template: {
         metadata: {
           labels: args.labels,
@@ -128,4 +130,12 @@ export function nodeDaemonSet(args: {
       },
     },
   };
+}
+
+/** Label naming the stack whose `pulumi up` created an object, so another stack's preflight can tell. */
+export const instanceLabel = "app.kubernetes.io/instance";
+
+/** The object with the creating stack's name among its own labels (not a pod template's: selectors stay put). */
+export function withInstance<T extends { metadata: ObjectMeta }>(object: T, stack: string): T {
+  return { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [instanceLabel]: stack } } };
 }

@@ -1,6 +1,7 @@
 /** `multinet:calico`: how calico-node is told which address is the node's (the autodetection pin). */
 import { z } from "zod";
 import { configKey } from "./errors";
+import { timeoutSecondsSchema } from "./pods";
 import { cidr, dnsLabel, networkCidr, regex, strict } from "./values";
 
 /** How calico-node picks the node address; exactly one field is set. */
@@ -35,6 +36,7 @@ export const calicoSchema = strict({
   ipv6Autodetection: autodetectionSchema.optional().meta({
     description: "the same for IPv6 (`IP6_AUTODETECTION_METHOD` plus `IP6=autodetect`, which calico-node needs to autodetect IPv6 at all; `nodeAddressAutodetectionV6`)",
   }),
+  timeoutSeconds: timeoutSecondsSchema("calico-node after the patch (manifest mode: its full rolling restart, node by node at calico's own maxUnavailable; raise it for large clusters)"),
   poolCidrs: z.array(networkCidr).default(["192.168.0.0/16"]).meta({ description: "Calico's IP pools; the Flannel network and NAD subnets must not overlap them" }),
 }).superRefine((calico, ctx) => {
   if (calico.mode !== "none" && !calico.ipv4Autodetection && !calico.ipv6Autodetection) {

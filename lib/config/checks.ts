@@ -4,6 +4,7 @@
  */
 import { cidrContains, cidrsOverlap, compareAddresses, parseCidr, type Cidr } from "./cidr";
 import { configKey } from "./errors";
+import { systemNamespaces } from "./values";
 import { attachmentInterfaces, nadReference, podChoosesAddresses } from "./references";
 import type { StackConfig } from "./schema";
 import { policyProblems } from "./policyChecks";
@@ -45,6 +46,9 @@ export function crossFieldProblems(sections: Partial<StackConfig>): string[] {
       problems.push(`${configKey(["networks", i, "name"])}: "${network.name}" is already used by ${configKey(["networks", first])} in namespace "${network.namespace}"; allowed: NAD names unique per namespace`);
     } else {
       defined.set(id, i);
+    }
+    if (network.createNamespace && systemNamespaces.includes(network.namespace)) {
+      problems.push(`${configKey(["networks", i, "createNamespace"])}: true but namespace "${network.namespace}" belongs to Kubernetes; allowed: false (multinet never creates or deletes ${systemNamespaces.join(", ")})`);
     }
     if (network.type === "flannel") {
       const firstFlannel = networks.findIndex((n) => n.type === "flannel");

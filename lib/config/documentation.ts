@@ -33,10 +33,14 @@ function unwrap(schema: Schema): Unwrapped {
   let optional = false;
   for (let current = schema; ;) {
     description ??= z.globalRegistry.get(current)?.description;
-    const def = current._zod.def as { type: string; innerType?: Schema; defaultValue?: unknown };
+    const def = current._zod.def as { type: string; innerType?: Schema; defaultValue?: unknown; in?: Schema };
     if (def.type === "default" || def.type === "prefault") fallback ??= { value: def.defaultValue };
     else if (def.type === "optional") optional = true;
-    else return { schema: current, description, default: fallback, optional };
+    // A transform (a default computed from other keys) documents the schema it reads.
+    else if (def.type === "pipe") {
+      current = def.in!;
+      continue;
+    } else return { schema: current, description, default: fallback, optional };
     current = def.innerType!;
   }
 }

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import { isIp, parseCidr } from "./cidr";
 import { configKey } from "./errors";
-import { resourcesSchema, schedulingFields } from "./pods";
-import { dnsLabel, imageRepository, ipAddress, isInterfaceName, mtu, networkCidr, port, regex, releaseTag, strict } from "./values";
+import { maxUnavailableSchema, resourcesSchema, schedulingFields, timeoutSecondsSchema } from "./pods";
+import { dnsLabel, imageRepository, systemNamespaces, ipAddress, isInterfaceName, mtu, networkCidr, port, regex, releaseTag, strict } from "./values";
 import { imageRepositories, versions } from "./versions";
 
 const vxlanBackendSchema = strict({
@@ -29,7 +29,10 @@ const wireguardBackendSchema = strict({
 
 export const flannelSchema = strict({
   enabled: z.boolean().default(true).meta({ description: "deploy flanneld" }),
-  namespace: dnsLabel.default("kube-flannel").meta({ description: "namespace of flanneld, created with Pod Security `privileged`" }),
+  namespace: dnsLabel.default("kube-flannel").meta({ description: "namespace of flanneld" }),
+  createNamespace: z.boolean().optional().meta({
+    description: "create the namespace (with Pod Security `privileged`) and delete it on destroy; unset: true, except for `default`, `kube-system`, `kube-public` and `kube-node-lease`, which multinet never creates. `false`: it must exist (the preflight checks) and is left alone",
+  }),
   version: releaseTag.default(versions.flannel).meta({ description: "flanneld image tag" }),
   imageRepository: imageRepository.default(imageRepositories.flannel).meta({ description: "flanneld image repository" }),
   cniPluginVersion: releaseTag.default(versions.flannelCniPlugin).meta({ description: "tag of the image that installs the `flannel` CNI binary into /opt/cni/bin" }),
@@ -51,6 +54,8 @@ export const flannelSchema = strict({
   ifaceCanReach: ipAddress.optional().meta({ description: "an address whose route picks the NIC (`--iface-can-reach`); at most one of `iface`, `ifaceRegex`, `ifaceCanReach`" }),
   ipMasq: z.boolean().default(true).meta({ description: "masquerade traffic leaving the Flannel network (`--ip-masq`)" }),
   resources: resourcesSchema("flanneld", { cpu: "100m", memory: "50Mi", memoryLimit: "256Mi" }),
+  timeoutSeconds: timeoutSecondsSchema("the flanneld DaemonSet's rollout (every flanneld ready on every node it tolerates)"),
+  maxUnavailable: maxUnavailableSchema,
   ...schedulingFields(
     [{ operator: "Exists", effect: "NoSchedule" }, { operator: "Exists", effect: "NoExecute" }],
     " (as Multus's: a node that runs Multus but not flanneld fails every pod asking for flannel)",
@@ -64,4 +69,8 @@ export const flannelSchema = strict({
   if (nicKeys.length > 1) {
     ctx.addIssue({ code: "custom", path: [nicKeys[1]], message: `is set together with ${configKey(["flannel", nicKeys[0]])}; allowed: at most one of iface, ifaceRegex, ifaceCanReach` });
   }
-}).prefault({}).meta({ description: "flanneld, which gives every node a slice of the attachment network." });
+  if (flannel.createNamespace === true && systemNamespaces.includes(flannel.namespace)) {
+    ctx.addIssue({ code: "custom", path: ["createNamespace"], input: true, message: `but ${configKey(["flannel", "namespace"])} "${flannel.namespace}" belongs to Kubernetes; allowed: false (multinet never creates or deletes ${systemNamespaces.join(", ")})` });
+  }
+}).transform((flannel) => ({ ...flannel, createNamespace: flannel.createNamespace ?? !systemNamespaces.includes(flannel.namespace) }))
+  .prefault({}).meta({ description: "flanneld, which gives every node a slice of the attachment network." });

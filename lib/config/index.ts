@@ -12,6 +12,7 @@ import { describeIssue, configKey, type Path } from "./errors";
 import { stackConfigSchema, type StackConfig } from "./schema";
 
 export * from "./references";
+export * from "./namespaces";
 export * from "./sources";
 export * from "./schema";
 export { configKey, configNamespace, formatConfigErrors } from "./errors";

@@ -5,7 +5,7 @@
  * deploy.yml (commits in versions.ts).
  */
 import { z } from "zod";
-import { resourcesSchema, schedulingFields } from "./pods";
+import { maxUnavailableSchema, resourcesSchema, schedulingFields, timeoutSecondsSchema } from "./pods";
 import { dnsLabel, image, strict } from "./values";
 
 /**
@@ -31,6 +31,8 @@ export const multiNetworkPolicySchema = strict({
   }),
   // Upstream's DaemonSet requests 100m/80Mi with a 150Mi memory limit (deploy.yml).
   resources: resourcesSchema("the enforcer", { cpu: "100m", memory: "80Mi", memoryLimit: "150Mi" }),
+  timeoutSeconds: timeoutSecondsSchema("the enforcer DaemonSet's rollout"),
+  maxUnavailable: maxUnavailableSchema,
   ...schedulingFields([{ operator: "Exists", effect: "NoSchedule" }]),
   // Upstream builds the image for linux/amd64 only (.github/workflows/push-master.yml:37).
   nodeSelector: z.record(z.string(), z.string()).default({ "kubernetes.io/arch": "amd64" }).meta({ description: "node selector of the DaemonSet's pods; upstream's image is amd64 only" }),

@@ -1,6 +1,6 @@
 /** `multinet:multus`: the Multus DaemonSet and the config it writes for every pod. */
 import { z } from "zod";
-import { resourcesSchema, schedulingFields } from "./pods";
+import { maxUnavailableSchema, resourcesSchema, schedulingFields, timeoutSecondsSchema } from "./pods";
 import { cniVersion, dnsLabel, imageRepository, releaseTag, strict } from "./values";
 import { imageRepositories, versions } from "./versions";
 
@@ -17,6 +17,8 @@ export const multusSchema = strict({
   logLevel: z.enum(["debug", "verbose", "error", "panic"]).default("verbose").meta({ description: "`debug`, `verbose`, `error` or `panic`" }),
   // Upstream's 50Mi memory limit OOMs under pod-creation bursts; 300Mi leaves headroom.
   resources: resourcesSchema("the Multus daemon container", { cpu: "100m", memory: "100Mi", memoryLimit: "300Mi" }),
+  timeoutSeconds: timeoutSecondsSchema("the Multus DaemonSet's rollout (every daemon pod ready on every node it tolerates)"),
+  maxUnavailable: maxUnavailableSchema,
   ...schedulingFields([
     { operator: "Exists", effect: "NoSchedule" },
     { operator: "Exists", effect: "NoExecute" },

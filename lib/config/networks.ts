@@ -36,7 +36,10 @@ const ipamConfigSchema = z.discriminatedUnion("type", [hostLocalIpamConfigSchema
 
 const networkCommon = {
   name: dnsLabel.meta({ description: "NAD name (DNS-1123 label, ≤ 63 characters), unique per namespace: what pods list in `k8s.v1.cni.cncf.io/networks`" }),
-  namespace: dnsLabel.default("default").meta({ description: "NAD namespace (must exist)" }),
+  namespace: dnsLabel.default("default").meta({ description: "NAD namespace; it must exist (the preflight checks) unless `createNamespace`" }),
+  createNamespace: z.boolean().default(false).meta({
+    description: "create the NAD's namespace and delete it on destroy (one creator per namespace; never `default`, `kube-system`, `kube-public`, `kube-node-lease`)",
+  }),
   cniVersion: cniVersion.default("0.3.1").meta({ description: "`0.3.0`, `0.3.1`, `0.4.0` or `1.0.0`" }),
   sourceBasedRouting: z.boolean().default(false).meta({ description: "chain the `sbr` plugin so replies leave through this interface, not the default route" }),
 };

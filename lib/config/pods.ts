@@ -40,3 +40,20 @@ export const schedulingFields = (defaultTolerations: z.infer<typeof tolerationSc
   nodeSelector: z.record(z.string(), z.string()).default({ "kubernetes.io/os": "linux" }).meta({ description: "node selector of the DaemonSet's pods" }),
   priorityClassName: z.string().default("system-node-critical").meta({ description: "priority class of the DaemonSet's pods" }),
 });
+
+/**
+ * How long Pulumi waits for a resource to become ready (`customTimeouts` of its create and update;
+ * the provider's own default is 10 minutes), with what the wait covers.
+ */
+export const timeoutSecondsSchema = (waitsFor: string) =>
+  z.number().int().min(30).max(7200).default(600).meta({
+    description: `30–7200; how long \`pulumi up\` waits for ${waitsFor} before it fails (then run \`npm run verify\`)`,
+  });
+
+/** `maxUnavailable` of a DaemonSet's rolling update: a count of nodes or a percentage. */
+export const maxUnavailableSchema = z.union([
+  z.number().int().min(1),
+  z.string().regex(/^(100|[1-9]\d?)%$/, "must be a whole number of nodes (at least 1) or a percentage such as 10%"),
+]).default(1).meta({
+  description: "how many nodes' pods a rolling update replaces at a time: a count (at least 1) or a percentage such as `10%` (Kubernetes' default is 1)",
+});

@@ -1,6 +1,6 @@
 /** `multinet:samplePod`: a pod that asks for the attachments, to show (and verify) they work. */
 import { z } from "zod";
-import { resourcesSchema } from "./pods";
+import { resourcesSchema, timeoutSecondsSchema } from "./pods";
 import { cidr, dnsLabel, image, interfaceName, strict } from "./values";
 import { versions } from "./versions";
 
@@ -17,5 +17,6 @@ export const samplePodSchema = strict({
   })).default([]).meta({
     description: "required when enabled: the attachments requested, in order, a list of `{name, namespace?, interface?, ips?}`, each a NAD from `multinet:networks` (`namespace` defaults to the pod's); interfaces default to `net1`, `net2`, …; `ips` (CIDRs) exactly for NADs with static IPAM and no `addresses`",
   }),
+  timeoutSeconds: timeoutSecondsSchema("the sample pod to run (its image pulled, every attachment added by Multus)"),
   resources: resourcesSchema("the sample pod", { cpu: "10m", memory: "32Mi", memoryLimit: "64Mi" }),
 }).prefault({}).meta({ description: "A pod that requests the attachments; the verification checks them from inside it." });

@@ -14,6 +14,9 @@ export function isInterfaceName(name: string): boolean {
   return /^[^/:,@\s]{1,15}$/.test(name) && name !== "." && name !== "..";
 }
 
+/** Namespaces every cluster has and Kubernetes owns: multinet never creates (or deletes) them. */
+export const systemNamespaces: readonly string[] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
 /** RFC 1123 label: what Kubernetes accepts for NAD and namespace names. */
 export function isDnsLabel(name: string): boolean {
   return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) && name.length <= 63;

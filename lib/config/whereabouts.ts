@@ -4,7 +4,7 @@
  * Deployment runs the scheduled IP reconciler. As upstream ships them in doc/crds/ at the pinned tag.
  */
 import { z } from "zod";
-import { resourcesSchema, schedulingFields } from "./pods";
+import { maxUnavailableSchema, resourcesSchema, schedulingFields, timeoutSecondsSchema } from "./pods";
 import { dnsLabel, imageRepository, releaseTag, strict } from "./values";
 import { imageRepositories, versions } from "./versions";
 
@@ -25,5 +25,7 @@ export const whereaboutsSchema = strict({
   reconcilerSchedule: cronExpression.default("30 4 * * *").meta({ description: "when the IP reconciler frees addresses of pods that no longer exist (cron, UTC); upstream's default, daily at 04:30" }),
   resources: resourcesSchema("the whereabouts DaemonSet's container", { cpu: "100m", memory: "100Mi", memoryLimit: "200Mi" }),
   reconcilerResources: resourcesSchema("the IP reconciler", { cpu: "100m", memory: "50Mi", memoryLimit: "50Mi" }),
+  timeoutSeconds: timeoutSecondsSchema("the whereabouts DaemonSet's rollout and the reconciler's"),
+  maxUnavailable: maxUnavailableSchema,
   ...schedulingFields([{ operator: "Exists", effect: "NoSchedule" }], " (upstream's: every node that is not NoExecute-tainted)"),
 }).prefault({}).meta({ description: "whereabouts, cluster-wide IPAM: unique addresses for a NAD used on many nodes, which host-local (one pool per node) cannot give." });

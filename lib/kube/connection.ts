@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import {
-  ApiException, AppsV1Api, CoreV1Api, createConfiguration, CustomObjectsApi, Exec, KubeConfig, ServerConfiguration, VersionApi,
+  ApiException, AppsV1Api, CoreV1Api, createConfiguration, CustomObjectsApi, Exec, KubeConfig, RbacAuthorizationV1Api, ServerConfiguration, VersionApi,
   type Configuration, type RequestContext, type ResponseContext,
 } from "@kubernetes/client-node";
 
@@ -48,6 +48,7 @@ export interface Kube {
   server: string;
   core: CoreV1Api;
   apps: AppsV1Api;
+  rbac: RbacAuthorizationV1Api;
   custom: CustomObjectsApi;
   exec: Exec;
   requestTimeoutMs: number;
@@ -166,6 +167,7 @@ export async function connect(options: KubeOptions = {}): Promise<Kube> {
     server,
     core: new CoreV1Api(configuration),
     apps: new AppsV1Api(configuration),
+    rbac: new RbacAuthorizationV1Api(configuration),
     custom: new CustomObjectsApi(configuration),
     exec: new Exec(kc),
     requestTimeoutMs,

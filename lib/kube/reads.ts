@@ -5,12 +5,13 @@
  */
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "../config";
 import { addonTargets } from "../verify/addons";
-import { addonNamespaces, enabledAddonCrds, type AddonsPreflightSnapshot } from "../verify/addonsPreflight";
 import { podWarningMessages, type PodEvent } from "../verify/events";
+import { objectsMultinetCreates, type ExistingObject, type ObjectRef } from "../verify/existing";
 import { calicoDaemonSetCandidates, type PreflightSnapshot } from "../verify/preflight";
 import { verifyTargets, type AddonsSnapshot, type ApiObject, type DaemonSetState, type VerifySnapshot } from "../verify/snapshot";
 import { failureReason, isNotFound, KubeError, statusOf, timed, type Kube } from "./connection";
@@ -138,36 +139,62 @@ async function listCustom(kube: Kube, group: string, version: string, plural: st
   return list?.items;
 }
 
-/** The namespaces and CRDs of the enabled add-ons. */
-async function addonsPreflightSnapshot(kube: Kube, config: StackConfig): Promise<AddonsPreflightSnapshot> {
-  const [namespaces, crds] = await Promise.all([
-    Promise.all(addonNamespaces(config).map(async (name) =>
-      [name, (await read<unknown>(kube, `namespace ${name}`, () => kube.core.readNamespace({ name }))) !== undefined] as const)),
-    Promise.all(enabledAddonCrds(config).map(async (name) => [name, await read<ApiObject>(kube, `CustomResourceDefinition ${name}`,
-      () => kube.custom.getClusterCustomObject({ group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", name }))] as const)),
-  ]);
-  return { namespaces: Object.fromEntries(namespaces), crds: Object.fromEntries(crds) };
+/** The request that reads one object multinet creates, by kind. */
+function readRequest(kube: Kube, o: ObjectRef): () => Promise<unknown> {
+  const name = o.name;
+  const namespace = o.namespace ?? "";
+  switch (o.kind) {
+    case "ServiceAccount": return () => kube.core.readNamespacedServiceAccount({ name, namespace });
+    case "ConfigMap": return () => kube.core.readNamespacedConfigMap({ name, namespace });
+    case "Secret": return () => kube.core.readNamespacedSecret({ name, namespace });
+    case "Pod": return () => kube.core.readNamespacedPod({ name, namespace });
+    case "DaemonSet": return () => kube.apps.readNamespacedDaemonSet({ name, namespace });
+    case "ClusterRole": return () => kube.rbac.readClusterRole({ name });
+    case "ClusterRoleBinding": return () => kube.rbac.readClusterRoleBinding({ name });
+    case "Deployment": return () => kube.apps.readNamespacedDeployment({ name, namespace });
+    case "CustomResourceDefinition":
+      return () => kube.custom.getClusterCustomObject({ group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", name });
+    case "MultiNetworkPolicy":
+      return () => kube.custom.getNamespacedCustomObject({ group: "k8s.cni.cncf.io", version: "v1beta1", namespace, plural: "multi-networkpolicies", name });
+    default: {
+      const [group, version] = o.apiVersion.split("/");
+      return () => kube.custom.getNamespacedCustomObject({ group, version, namespace, plural: "network-attachment-definitions", name });
+    }
+  }
+}
+
+/** Which of the objects multinet creates exist already; a read the API does not serve counts as absent. */
+async function existingObjects(kube: Kube, config: StackConfig): Promise<ExistingObject[]> {
+  const found = await Promise.all(objectsMultinetCreates(config).map(async (o) => {
+    const object = await read<{ metadata?: { labels?: Record<string, string>; managedFields?: Array<{ manager?: string }> } }>(
+      kube, `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`, readRequest(kube, o));
+    if (!object) return undefined;
+    return { ...o, labels: object.metadata?.labels ?? {}, managers: (object.metadata?.managedFields ?? []).map((m) => m.manager ?? "") };
+  }));
+  return found.filter((o): o is ExistingObject => o !== undefined);
 }
 
 /** Everything the preflight judges. */
 export async function preflightSnapshot(kube: Kube, config: StackConfig): Promise<PreflightSnapshot> {
-  const [nodes, crdPools, installations, daemonSets, addons] = await Promise.all([
+  const [nodes, namespaces, existing, crdPools, installations, daemonSets] = await Promise.all([
     listNodes(kube),
+    read<{ items: INamespace[] }>(kube, "the namespaces", () => kube.core.listNamespace()).then((list) => list?.items ?? []),
+    existingObjects(kube, config),
     listCustom(kube, "crd.projectcalico.org", "v1", "ippools"),
     listCustom(kube, "operator.tigera.io", "v1", "installations"),
     Promise.all(calicoDaemonSetCandidates(config).map((where) => daemonSetState(kube, where, false))),
-    addonsPreflightSnapshot(kube, config),
   ]);
   // The Calico API server (projectcalico.org/v3) serves the same pools where the CRDs are not readable.
   const v3Pools = crdPools ? undefined : await listCustom(kube, "projectcalico.org", "v3", "ippools");
   const ipPools = crdPools ? { api: "crd.projectcalico.org/v1", pools: crdPools } : v3Pools ? { api: "projectcalico.org/v3", pools: v3Pools } : undefined;
   return {
     nodes,
+    namespaces,
+    existing,
     ...(ipPools ? { ipPools } : {}),
     calico: {
       daemonSets: daemonSets.flatMap((state) => (state.daemonSet ? [state.daemonSet] : [])),
       ...(installations ? { installations } : {}),
     },
-    addons,
   };
 }

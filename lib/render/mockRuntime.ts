@@ -17,7 +17,15 @@ export interface RegisteredResource {
   parent: string;
   dependencies: string[];
   /** Resource options that change how the engine creates, replaces or deletes it. */
-  options: { retainOnDelete: boolean; deleteBeforeReplace: boolean; replaceOnChanges: string[] };
+  options: {
+    retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    replaceOnChanges: string[];
+    ignoreChanges: string[];
+    additionalSecretOutputs: string[];
+    /** `customTimeouts` as the engine receives them (Go durations such as `600s`; empty when unset). */
+    customTimeouts: { create: string; update: string; delete: string };
+  };
 }
 
 export interface ProgramRun {
@@ -46,6 +54,9 @@ interface RegisterRequest {
   getRetainondelete(): boolean;
   getDeletebeforereplace(): boolean;
   getReplaceonchangesList(): string[];
+  getIgnorechangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 
 type Registration = Omit<RegisteredResource, "urn" | "inputs">;
@@ -88,6 +99,13 @@ export async function runProgram(
         retainOnDelete: req.getRetainondelete(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
         replaceOnChanges: req.getReplaceonchangesList(),
+        ignoreChanges: req.getIgnorechangesList(),
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        customTimeouts: {
+          create: req.getCustomtimeouts()?.getCreate() ?? "",
+          update: req.getCustomtimeouts()?.getUpdate() ?? "",
+          delete: req.getCustomtimeouts()?.getDelete() ?? "",
+        },
       },
     });
     return register(req, (err, response) => {

@@ -12,14 +12,15 @@ function shellWord(word: string): string {
 }
 
 /**
- * `npx --no tsx scripts/verify.ts --stack <stack> --json [--context <ctx>] [--preflight] [--exit-zero]`,
+ * `npx --no tsx scripts/verify.ts --stack <stack> --json [--context <ctx>] [--preflight [--adopt-existing]] [--exit-zero]`,
  * run from the project directory (where Pulumi runs its commands). `--no`: never download tsx during
  * a deploy. `--context`: the stack's `kubernetes:context`, which the script no longer reads from a file.
+ * `--adopt-existing`: the stack lets the provider apply over existing objects (upsertExistingObjects).
  */
-export function verifyCommandLine(kind: ReportKind, stack: string, config: StackConfig, kubeContext?: string): string {
+export function verifyCommandLine(kind: ReportKind, stack: string, config: StackConfig, kubeContext?: string, adoptExisting = false): string {
   const words = ["npx", "--no", "tsx", "scripts/verify.ts", "--stack", stack, "--json"];
   if (kubeContext) words.push("--context", kubeContext);
-  if (kind === "preflight") words.push("--preflight");
+  if (kind === "preflight") words.push("--preflight", ...(adoptExisting ? ["--adopt-existing"] : []));
   else if (!config.verification.failOnError) words.push("--exit-zero");
   return words.map(shellWord).join(" ");
 }

@@ -4,17 +4,22 @@
  * installed of Calico.
  */
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { INode } from "kubernetes-models/v1/Node";
 import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from "../config/cidr";
 import type { StackConfig } from "../config";
-import { configKey } from "../config";
-import { addonPreflightFindings, type AddonsPreflightSnapshot } from "./addonsPreflight";
+import { configKey, neededNamespaces, systemNamespaces } from "../config";
+import { judgeExistingObjects, ownerOf, type ExistingObject } from "./existing";
 import { fail, pass, skip, type Finding } from "./findings";
 import { eligibleNodes, ineligibleReason, listShort, nodeName } from "./scheduling";
 import { operatorCalicoNode, type ApiObject } from "./snapshot";
 
 export interface PreflightSnapshot {
   nodes: INode[];
+  /** The cluster's namespaces. */
+  namespaces: INamespace[];
+  /** The objects multinet creates that exist already (lib/verify/existing.ts). */
+  existing: ExistingObject[];
   /** Calico's IPPools and the API that served them; undefined when neither IPPool API is served. */
   ipPools?: { api: string; pools: ApiObject[] };
   calico: {
@@ -23,8 +28,6 @@ export interface PreflightSnapshot {
     /** operator.tigera.io/v1 Installations; undefined when that API is not served. */
     installations?: ApiObject[];
   };
-  /** Namespaces and CRDs of whereabouts and MultiNetworkPolicy; absent when neither is enabled. */
-  addons?: AddonsPreflightSnapshot;
 }
 
 /** Where calico-node is looked for: the manifest default, the operator's and the stack's. */
@@ -204,13 +207,47 @@ export function judgeCalicoMode(config: StackConfig, calico: PreflightSnapshot["
   return pass(check, `manifest-installed Calico (DaemonSet ${install.daemonSets.join(", ")}), ${modeKey} is ${mode}`);
 }
 
-export function preflightFindings(config: StackConfig, snapshot: PreflightSnapshot): Finding[] {
+
+/**
+ * Every namespace the stack needs exists, unless multinet creates it; one multinet creates does not
+ * exist yet as someone else's (creating it would fail with AlreadyExists, and destroy would delete it).
+ */
+/** Keys with a createNamespace of their own, for a namespace multinet may create. */
+const mayCreate = (key: string, name: string) =>
+  (key.startsWith(configKey(["networks"])) || key.startsWith(configKey(["flannel"]))) && !systemNamespaces.includes(name);
+
+export function judgeNamespaces(config: StackConfig, namespaces: readonly INamespace[], stack: string): Finding {
+  const check = "preflight/namespaces";
+  const existing = new Map(namespaces.map((ns) => [ns.metadata?.name ?? "", ns]));
+  const problems: string[] = [];
+  const needed = neededNamespaces(config);
+  for (const { name, key, created } of needed) {
+    const found = existing.get(name);
+    const owner = found && ownerOf(found.metadata?.labels, stack);
+    if (created && owner && owner.owner !== "this stack") {
+      const whose = owner.owner === "other stack" ? `multinet stack ${owner.stack}'s` : "not multinet's";
+      problems.push(`${name} (${key}) already exists and is ${whose}, but the stack would create it (and delete it on destroy); set its createNamespace: false to use it as it is`);
+    } else if (!created && !found) {
+      problems.push(`${name} (${key}) does not exist, and multinet creates only namespaces it owns; create it (kubectl create namespace ${name})${mayCreate(key, name) ? " or set its createNamespace: true" : ""}`);
+    }
+  }
+  if (problems.length) return fail(check, problems.join("; "));
+  const describe = (n: { name: string; created: boolean }) => `${n.name}${n.created ? " (created by multinet)" : ""}`;
+  return pass(check, `${needed.map(describe).join(", ")} ready`);
+}
+
+/**
+ * `stack`: whose objects count as this stack's own; `adoptExisting`: the stack sets
+ * kubernetes:upsertExistingObjects (`--adopt-existing`).
+ */
+export function preflightFindings(config: StackConfig, snapshot: PreflightSnapshot, run: { stack: string; adoptExisting?: boolean }): Finding[] {
   return [
+    judgeNamespaces(config, snapshot.namespaces, run.stack),
+    judgeExistingObjects(snapshot.existing, run.stack, run.adoptExisting ?? false),
     judgeNodePodCidrs(config, snapshot.nodes),
     judgePodCidrsInNetwork(config, snapshot.nodes),
     judgePoolOverlap(config, snapshot.ipPools),
     judgePoolsDeclared(config, snapshot.ipPools),
     judgeCalicoMode(config, snapshot.calico),
-    ...addonPreflightFindings(config, snapshot.addons),
   ];
 }

@@ -84,6 +84,7 @@ export function clusterRoutes(): Record<string, unknown> {
   const routes: Record<string, unknown> = {
     "/version": { major: "1", minor: "34", gitVersion: "v1.34.0", platform: "linux/amd64" },
     "/api/v1/nodes": fixture("nodes.json"),
+    "/api/v1/namespaces": fixture("namespaces.json"),
     "/api/v1/namespaces/kube-system/pods": podList("kube-system"),
     "/api/v1/namespaces/kube-flannel/pods": podList("kube-flannel"),
     "/api/v1/namespaces/default/pods/multinet-sample": fixture("sample-pod.json"),
