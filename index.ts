@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoAutodetection } from "./components/calicoAutodetection";
+import { CniPlugins } from "./components/cniPlugins";
 import { FlannelAttachment } from "./components/flannelAttachment";
 import { MultiNetworkPolicy } from "./components/multiNetworkPolicy";
 import { Multus } from "./components/multus";
@@ -41,6 +42,7 @@ const whereabouts = config.whereabouts.enabled ? new Whereabouts("whereabouts", 
 const policyEnforcer = config.multiNetworkPolicy.enabled
   ? new MultiNetworkPolicy("multi-networkpolicy", config.multiNetworkPolicy, { dependsOn: afterPreflight })
   : undefined;
+const cniPlugins = config.cniPlugins.enabled ? new CniPlugins("cni-plugins", config.cniPlugins, { dependsOn: afterPreflight }) : undefined;
 // NAD namespaces the stack asks multinet to create; every other one must exist (the preflight checks).
 const nadNamespaces = new Map(createdNetworkNamespaces(config).map((name) =>
   [name, new NetworkNamespace(name, { dependsOn: afterPreflight }).namespace]));
@@ -54,8 +56,8 @@ const policies = policyEnforcer && config.policies.length
   ? new NetworkPolicies("policies", config.policies, { dependsOn: [policyEnforcer.crd, ...attachments, ...afterPreflight] })
   : undefined;
 
-// Multus, Flannel, whereabouts, the policy enforcer and the Calico patch, rolled out.
-const nodeAgents = [multus, flannel, whereabouts, policyEnforcer, calico]
+// Multus, Flannel, whereabouts, the policy enforcer, the Calico patch and the CNI plugins, rolled out.
+const nodeAgents = [multus, flannel, whereabouts, policyEnforcer, calico, cniPlugins]
   .filter((agent): agent is NonNullable<typeof agent> => agent !== undefined);
 
 const podAttachments = config.samplePod.networks.map((ref) =>

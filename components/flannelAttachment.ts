@@ -14,7 +14,7 @@ export type FlannelAttachmentArgs = z.input<typeof flannelSchema>;
 
 /** flanneld as an attachment network: it never installs a CNI config into /etc/cni/net.d. */
 export class FlannelAttachment extends pulumi.ComponentResource {
-  /** The DaemonSet; Pulumi waits for its rollout (every flanneld started; it has no readiness probe). */
+  /** The DaemonSet; Pulumi waits for its rollout: every flanneld ready, i.e. its subnet.env written (/readyz). */
   public readonly daemonSet: k8s.apps.v1.DaemonSet;
   /** The namespace, when it is multinet's own (`createNamespace`). */
   public readonly namespace?: k8s.core.v1.Namespace;

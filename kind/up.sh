@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Creates the e2e kind cluster: kind/cluster.yaml (no default CNI), a second Docker network attached
-# to every node as eth1, the reference CNI plugins multinet's NADs delegate to, the MultiNetworkPolicy
-# enforcer's image built from its pinned commit, and Calico from its pinned manifest, pinned to eth0
-# with its own pool. Used by .github/workflows/e2e.yml; runs locally
-# the same way (needs docker, kind, kubectl, curl):
+# to every node as eth1, the MultiNetworkPolicy enforcer's image built from its pinned commit, and
+# Calico from its pinned manifest, pinned to eth0 with its own pool. The
+# reference CNI plugins multinet's NADs delegate to come from the kind stack's multinet:cniPlugins
+# installer. Used by .github/workflows/e2e.yml; runs locally the same way (needs docker, kind,
+# kubectl, curl):
 #
-#   CALICO_MANIFEST_URL=https://raw.githubusercontent.com/projectcalico/calico/v3.30.2/manifests/calico.yaml \
-#   CNI_PLUGINS_VERSION=v1.6.2 MNP_IPTABLES_COMMIT=cbf2b11730b9fb0477d8d578129609df0c51f06b kind/up.sh
+#   CALICO_MANIFEST_URL=https://raw.githubusercontent.com/projectcalico/calico/v3.32.1/manifests/calico.yaml \
+#   MNP_IPTABLES_COMMIT=cbf2b11730b9fb0477d8d578129609df0c51f06b kind/up.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 : "${CALICO_MANIFEST_URL:?set CALICO_MANIFEST_URL to a versioned Calico calico.yaml}"
-: "${CNI_PLUGINS_VERSION:?set CNI_PLUGINS_VERSION to a containernetworking/plugins release, e.g. v1.6.2}"
 : "${MNP_IPTABLES_COMMIT:?set MNP_IPTABLES_COMMIT to the multi-networkpolicy-iptables commit of lib/config/versions.ts}"
 CLUSTER_NAME=${CLUSTER_NAME:-multinet}
 SECOND_NETWORK=${SECOND_NETWORK:-multinet-eth1}
@@ -34,23 +34,6 @@ for node in "${nodes[@]}"; do
   docker network connect "$SECOND_NETWORK" "$node"
   # Docker names the interface; Flannel's --iface=eth1 relies on it being eth1.
   docker exec "$node" ip -4 -brief address show dev eth1
-done
-echo "::endgroup::"
-
-echo "::group::CNI plugins $CNI_PLUGINS_VERSION"
-# kind's node image ships only the plugins kindnet uses; flannel's NAD delegates to bridge, the
-# data NAD is macvlan.
-case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) echo "unsupported architecture $(uname -m)" >&2; exit 1 ;; esac
-tarball=cni-plugins-linux-$arch-$CNI_PLUGINS_VERSION.tgz
-release=https://github.com/containernetworking/plugins/releases/download/$CNI_PLUGINS_VERSION
-curl -fsSL --retry 3 -o "$work/$tarball" "$release/$tarball"
-curl -fsSL --retry 3 -o "$work/$tarball.sha256" "$release/$tarball.sha256"
-(cd "$work" && sha256sum --check "$tarball.sha256")
-mkdir "$work/cni"
-tar -xzf "$work/$tarball" -C "$work/cni"
-for node in "${nodes[@]}"; do
-  docker cp "$work/cni/bridge" "$node:/opt/cni/bin/bridge"
-  docker cp "$work/cni/macvlan" "$node:/opt/cni/bin/macvlan"
 done
 echo "::endgroup::"
 

@@ -163,16 +163,20 @@ export type HostAccess = "privileged" | "hostNetwork" | "hostPID" | "hostIPC";
  * The workloads that need the host, and exactly what each may take. Multus is privileged and shares the
  * host's network and PID namespaces (it moves interfaces into pods' network namespaces). flanneld shares
  * only the host's network namespace: it programs the node's routes and VXLAN device with the NET_ADMIN
- * and NET_RAW capabilities, not as a privileged container. whereabouts is privileged on the host's network
- * (upstream's daemonset-install.yaml: it writes the CNI binary, its kubeconfig and config on the node);
- * the multi-networkpolicy-iptables enforcer too (upstream's deploy.yml: it enters pods' network
- * namespaces to write iptables rules). None gets hostIPC.
+ * and NET_RAW capabilities, not as a privileged container. The optional CNI plugins installer shares
+ * the host's network namespace and copies into /opt/cni/bin from a privileged init container. whereabouts is
+ * privileged on the host's network (upstream's daemonset-install.yaml: it writes the CNI binary, its
+ * kubeconfig and config on the node); the multi-networkpolicy-iptables enforcer too (upstream's
+ * deploy.yml: it enters pods' network namespaces to write iptables rules). None gets hostIPC.
  * Matched by kind, name and multinet's component label, on a namespaced object (the namespace itself is
  * stack config).
  */
 export const hostAccessAllowed: ReadonlyArray<{ kind: string; name: string; component: string; grants: readonly HostAccess[] }> = [
   { kind: "DaemonSet", name: "kube-multus-ds", component: "multus", grants: ["privileged", "hostNetwork", "hostPID"] },
   { kind: "DaemonSet", name: "kube-flannel-ds", component: "flannel", grants: ["hostNetwork"] },
+  // The CNI plugins installer: host network so it starts on a node whose pod network is not ready
+  // yet; its init container privileged to write the host's /opt/cni/bin, as Calico's installer.
+  { kind: "DaemonSet", name: "multinet-cni-plugins", component: "cni-plugins", grants: ["privileged", "hostNetwork"] },
   { kind: "DaemonSet", name: "whereabouts", component: "whereabouts", grants: ["privileged", "hostNetwork"] },
   { kind: "DaemonSet", name: "multi-networkpolicy-ds-amd64", component: "multi-networkpolicy", grants: ["privileged", "hostNetwork"] },
 ];

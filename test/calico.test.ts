@@ -28,12 +28,34 @@ describe("Calico autodetection", () => {
         namespace: "kube-system",
         annotations: { "pulumi.com/patchFieldManager": `${calicoFieldManager}-${calicoPatchRevision(patch!.spec)}`, "pulumi.com/patchForce": "true" },
       },
-      spec: { template: { spec: { containers: [{ name: "calico-node", env: [
-        { name: "IP_AUTODETECTION_METHOD", value: "interface=eth0" },
-        { name: "IP6", value: "autodetect" },
-        { name: "IP6_AUTODETECTION_METHOD", value: "can-reach=fd00::1" },
-      ] }] } } },
+      spec: { template: { spec: {
+        initContainers: [{ name: "install-cni", env: [{ name: "SKIP_CNI_BINARIES", value: "flannel" }] }],
+        containers: [{ name: "calico-node", env: [
+          { name: "IP_AUTODETECTION_METHOD", value: "interface=eth0" },
+          { name: "IP6", value: "autodetect" },
+          { name: "IP6_AUTODETECTION_METHOD", value: "can-reach=fd00::1" },
+        ] }],
+      } } },
     });
+  });
+
+  // calico v3.32.1 cni-plugin/pkg/install/install.go:51-53 (SKIP_CNI_BINARIES, a comma list read
+  // by envconfig) and 200-202 (a listed binary is not copied); manifests/calico.yaml:7501 (the
+  // installer is the init container install-cni); cni-plugin/Makefile:170-186 (its `flannel` is
+  // built from projectcalico/flannel-cni-plugin). The operator exposes only the init container's
+  // resources (tigera/operator v1.42.3 api/v1/calico_node_types.go:39-51), so operator mode cannot.
+  it("keeps Calico's installer from overwriting the flannel binary, in the same patch, manifest mode only", () => {
+    const manifest = calicoPatch(calicoSchema.parse({ ipv4Autodetection: { interface: "eth0" } }))!;
+    const spec = (manifest.spec as { template: { spec: { initContainers: Array<{ name: string; env: unknown[] }> } } }).template.spec;
+    expect(spec.initContainers).toEqual([{ name: "install-cni", env: [{ name: "SKIP_CNI_BINARIES", value: "flannel" }] }]);
+    const operator = calicoPatch(calicoSchema.parse({ mode: "operator", ipv4Autodetection: { interface: "eth0" } }))!;
+    expect(JSON.stringify(operator)).not.toContain("SKIP_CNI_BINARIES");
+    const more = calicoPatch(calicoSchema.parse({ ipv4Autodetection: { interface: "eth0" }, skipCniBinaries: ["flannel", "portmap"] }))!;
+    expect(JSON.stringify(more)).toContain('{"name":"SKIP_CNI_BINARIES","value":"flannel,portmap"}');
+    const none = calicoPatch(calicoSchema.parse({ ipv4Autodetection: { interface: "eth0" }, skipCniBinaries: [] }))!;
+    expect(JSON.stringify(none)).not.toContain("initContainers");
+    // envconfig splits the value on commas, so a name must not carry one.
+    expect(calicoSchema.safeParse({ ipv4Autodetection: { interface: "eth0" }, skipCniBinaries: ["flannel,bridge"] }).success).toBe(false);
   });
 
   it("follows a DaemonSet in calico-system", () => {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CniPlugins } from "../components/cniPlugins";
 import { FlannelAttachment } from "../components/flannelAttachment";
 import { MultiNetworkPolicy } from "../components/multiNetworkPolicy";
 import { Multus } from "../components/multus";
@@ -18,6 +19,7 @@ describe("components used on their own", () => {
   it("fill defaults from the same schema as the stack", () => {
     expect(new Multus("multus-defaults").image).toMatch(/-thick$/);
     expect(new FlannelAttachment("flannel-defaults").network).toBe("10.244.0.0/16");
+    expect(new CniPlugins("cni-plugins-defaults").daemonSet).toBeDefined();
     expect(new Whereabouts("whereabouts-defaults").image).toBe("ghcr.io/k8snetworkplumbingwg/whereabouts:v0.9.4");
     expect(new NetworkPolicies("policies-defaults", [{ name: "p", networks: ["data"], policyTypes: ["Ingress"] }]).references).toEqual(["default/p"]);
   });
@@ -37,5 +39,7 @@ describe("components used on their own", () => {
       .toThrowError(/multinet:networks\[0\]\.ipam\.addresses\[0\]\.address: "10\.0\.0\.1" must be a CIDR/);
     expect(() => new NetworkPolicies("policies-bad", [{ name: "p", networks: ["data"], policyTypes: [] }]))
       .toThrowError(/multinet:policies\[0\]\.policyTypes: \[\] is too short; allowed: at least 1 entries/);
+    expect(() => new CniPlugins("cni-plugins-bad", { plugins: ["calico"] }))
+      .toThrowError(/multinet:cniPlugins\.plugins\[0\]: "calico" is installed by Calico or by the flannel DaemonSet/);
   });
 });

@@ -86,12 +86,14 @@ describe("the Calico patch against the provider's diff", () => {
 
   it("would show an update on every preview without ignoring its spec (pulumi-kubernetes#2682)", () => {
     // pruneSlice (provider/pkg/provider/util.go:271-320) matches list items by index: our one env
-    // entry is compared with calico-node's first, DATASTORE_TYPE.
+    // entry is compared with calico-node's first, DATASTORE_TYPE; likewise our install-cni entry
+    // (SKIP_CNI_BINARIES) with calico-node's first init container, upgrade-ipam.
     expect(pruneSlice([{ name: "DATASTORE_TYPE", value: "kubernetes" }, { name: "X", value: "1" }], [{ name: "X", value: "1" }]))
       .toEqual([{ name: "DATASTORE_TYPE", value: "kubernetes" }]);
     const patch = patchOf(staging);
     const inputs = plain(patch.inputs) as JsonMap;
-    expect(previewDiff({ oldInputs: inputs, oldLive: liveAfterUp(patch), newInputs: inputs })).toEqual(["spec.template.spec.containers"]);
+    expect(previewDiff({ oldInputs: inputs, oldLive: liveAfterUp(patch), newInputs: inputs }))
+      .toEqual(["spec.template.spec.initContainers", "spec.template.spec.containers"]);
     expect(patch.options.ignoreChanges).toEqual(["spec"]);
   });
 

@@ -43,10 +43,36 @@ describe("Multus", () => {
     expect(config).toMatchObject({
       multusConfigFile: "auto",
       multusMasterCNI: "10-canal.conflist",
-      readinessindicatorfile: "/host/etc/cni/net.d/10-canal.conflist",
       cniVersion: "0.3.1",
     });
     expect(JSON.parse(thick.daemonConfig!.data!["daemon-config.json"])).toEqual(multusDaemonConfig(multusSchema.parse({})));
+  });
+
+  // multus-cni v4.3.0 pkg/server/config/manager.go:274-284: an event on the readiness indicator
+  // counts only as Remove/Rename and is tested first, so with the primary config as indicator an
+  // in-place rewrite (Calico: os.WriteFile, calico v3.32.1 cni-plugin/pkg/install/install.go:399)
+  // never regenerates 00-multus.conf. calico-kubeconfig is written by the same installer just before
+  // the conflist (install.go:241-245, 480), and rewritten in place too (node/pkg/cni/token_watch.go:509).
+  it("takes Calico's kubeconfig, not the primary config, as the readiness indicator", () => {
+    expect(JSON.parse(thick.daemonConfig!.data!["daemon-config.json"]).readinessindicatorfile).toBe("/host/etc/cni/net.d/calico-kubeconfig");
+    expect(multusDaemonConfig(multusSchema.parse({ readinessIndicatorFile: "ready" })).readinessindicatorfile).toBe("/host/etc/cni/net.d/ready");
+    const same = multusSchema.safeParse({ readinessIndicatorFile: "10-calico.conflist" });
+    expect(same.success).toBe(false);
+    expect(same.error!.issues[0]).toMatchObject({ path: ["readinessIndicatorFile"], message: expect.stringContaining("multinet:multus.primaryCniConfig") });
+    // The thin entrypoint compares the primary config's hash every second instead (v4.3.0
+    // cmd/thin_entrypoint/main.go:351, 629-660), so there the same file is allowed.
+    expect(multusSchema.safeParse({ mode: "thin", readinessIndicatorFile: "10-calico.conflist" }).success).toBe(true);
+    expect(multusSchema.safeParse({ readinessIndicatorFile: "../etc/passwd" }).success).toBe(false);
+  });
+
+  // multus-cni v4.3.0 pkg/server/types.go:80 (`connectionLimit`, *int) and
+  // cmd/multus-daemon/main.go:193-199 (unset: no limit; <= 0: the daemon refuses to start;
+  // else netutil.LimitListener); added by PR #1510 against the OOM loop of issue #1346.
+  it("limits the thick daemon's concurrent CNI requests, 5 by default, 1 or more", () => {
+    expect(JSON.parse(thick.daemonConfig!.data!["daemon-config.json"]).connectionLimit).toBe(5);
+    expect(multusDaemonConfig(multusSchema.parse({ connectionLimit: 20 })).connectionLimit).toBe(20);
+    for (const bad of [0, -1, 2.5]) expect(multusSchema.safeParse({ connectionLimit: bad }).success).toBe(false);
+    expect(multusImage(multusSchema.parse({}))).toBe("ghcr.io/k8snetworkplumbingwg/multus-cni:v4.3.0-thick");
   });
 
   it("runs the thick daemon with its binary installer and upstream's host mounts", () => {
@@ -95,9 +121,12 @@ describe("Multus", () => {
     expect(spec.hostPID).toBeUndefined();
     expect(spec.initContainers![0].command).toEqual(["/install_multus", "-d", "/host/opt/cni/bin", "-t", "thin"]);
     expect(spec.containers[0].command).toEqual(["/thin_entrypoint"]);
-    // The generated config is read on the host, so the readiness file is a host path.
+    // The generated config is read on the host, so the readiness file is a host path. The primary
+    // is pinned: --multus-master-cni-file-name is honoured since v4.1.0
+    // (cmd/thin_entrypoint/main.go:318-319 there, 320-321 at v4.3.0).
     expect(spec.containers[0].args).toEqual(expect.arrayContaining([
-      "--readiness-indicator-file=/etc/cni/net.d/10-calico.conflist",
+      "--multus-master-cni-file-name=10-calico.conflist",
+      "--readiness-indicator-file=/etc/cni/net.d/calico-kubeconfig",
       "--cleanup-config-on-exit=true",
     ]));
     expect(spec.containers[0].args!.some((arg) => arg.startsWith("--cni-version"))).toBe(false);

@@ -172,6 +172,17 @@ describe("Calico's install mode", () => {
       .toMatch(/has no container calico-node \(containers: node\); set multinet:calico\.containerName$/);
   });
 
+  // The patch sets SKIP_CNI_BINARIES on Calico's installer, the init container install-cni
+  // (calico v3.32.1 manifests/calico.yaml:7501); a patch naming a missing one would create it without an image.
+  it("names a calico-node without Calico's install-cni init container, and how to leave it alone", () => {
+    const custom = healthy();
+    custom.calico.daemonSets[0].spec!.template.spec!.initContainers = [{ name: "upgrade-ipam" }];
+    expect(finding(preflightFindings(stackConfig(), custom, { stack: "fixture" }), "preflight/calico-mode").detail).toBe(
+      "DaemonSet kube-system/calico-node has no init container install-cni (Calico's CNI installer; init containers: upgrade-ipam), which would get SKIP_CNI_BINARIES; set multinet:calico.skipCniBinaries: []",
+    );
+    expect(finding(preflightFindings(stackConfig({ calico: { ...stackConfig().calico, skipCniBinaries: [] } }), custom, { stack: "fixture" }), "preflight/calico-mode").ok).toBe(true);
+  });
+
   it("fails without Calico, whatever the mode", () => {
     for (const config of [stackConfig(), stackConfig({ calico: { mode: "none" } })]) {
       expect(finding(preflightFindings(config, { ...healthy(), calico: { daemonSets: [] } }, { stack: "fixture" }), "preflight/calico-mode").detail)

@@ -127,7 +127,7 @@ describe("staging reproduces the manual setup", () => {
   it("runs Flannel on eth1 with vxlan", () => {
     const r = run("staging");
     const flanneld = r.get(T.daemonSet, "kube-flannel/kube-flannel-ds").inputs.spec.template.spec.containers[0];
-    expect(flanneld.args).toEqual(["--ip-masq", "--kube-subnet-mgr", "--iface=eth1"]);
+    expect(flanneld.args).toEqual(["--ip-masq", "--kube-subnet-mgr", "--healthz-port=8081", "--set-node-network-unavailable=false", "--iface=eth1"]);
     const netConf = JSON.parse(r.get(T.configMap, "kube-flannel/kube-flannel-cfg").inputs.data["net-conf.json"]);
     expect(netConf).toMatchObject({ Network: "10.244.0.0/16", Backend: { Type: "vxlan", VNI: 1, Port: 8472 } });
   });
@@ -154,7 +154,7 @@ describe("dev and prod differ where their environments do", () => {
     const r = run("dev");
     expect(r.ofType(T.daemonSetPatch)).toEqual([]);
     expect(r.resources.filter((res) => res.type === "multinet:index:CalicoAutodetection")).toEqual([]);
-    expect(r.get(T.daemonSet, "kube-flannel/kube-flannel-ds").inputs.spec.template.spec.containers[0].args).toEqual(["--ip-masq", "--kube-subnet-mgr"]);
+    expect(r.get(T.daemonSet, "kube-flannel/kube-flannel-ds").inputs.spec.template.spec.containers[0].args).toEqual(["--ip-masq", "--kube-subnet-mgr", "--healthz-port=8081", "--set-node-network-unavailable=false"]);
     expect(r.get(T.pod, "default/multinet-dev-sample").inputs.metadata.annotations["k8s.v1.cni.cncf.io/networks"]).toBe("flannel,scratch@scratch0");
   });
 

@@ -77,6 +77,21 @@ describe("DaemonSet rollouts", () => {
     expect(finding(findings, "calico/rollout").detail).toMatch(/wants no pods: no node matches its nodeSelector \{"kubernetes.io\/os":"linux"\}/);
   });
 
+  it("judge the CNI plugins installer only when the stack deploys it", () => {
+    expect(verifyFindings(stackConfig(), healthy()).map((f) => f.check)).not.toContain("cni-plugins/rollout");
+    const config = stackConfig({ cniPlugins: { enabled: true } });
+    const snapshot = healthy();
+    expect(finding(verifyFindings(config, snapshot), "cni-plugins/rollout").detail).toBe("DaemonSet kube-system/multinet-cni-plugins not found");
+    // Its pods stay Init while the copy fails (a plugin missing from the image, a read-only /opt/cni/bin).
+    const installer = structuredClone(snapshot.multus.daemonSet!);
+    installer.metadata = { ...installer.metadata, name: "multinet-cni-plugins" };
+    installer.status = { ...installer.status!, numberAvailable: 1, numberReady: 1 };
+    snapshot.cniPlugins = { daemonSet: installer };
+    expect(finding(verifyFindings(config, snapshot), "cni-plugins/rollout")).toMatchObject({ ok: false, detail: "DaemonSet kube-system/multinet-cni-plugins: 1/3 pods available" });
+    installer.status = { ...installer.status, numberAvailable: 3, numberReady: 3 };
+    expect(finding(verifyFindings(config, snapshot), "cni-plugins/rollout")).toMatchObject({ ok: true, detail: "DaemonSet kube-system/multinet-cni-plugins: 3/3 pods updated and available" });
+  });
+
   it("count a tainted control plane only when the DaemonSet tolerates it", () => {
     const nodes = json("nodes.json").items;
     expect(eligibleNodes(nodes, { tolerations: [{ operator: "Exists", effect: "NoSchedule" }] }).length).toBe(3);

@@ -116,6 +116,20 @@ describe.concurrent("the peer pod", () => {
       .toBe("involvedObject.kind=Pod,involvedObject.name=multinet-sample-peer,involvedObject.uid=peer-uid-2,type=Warning");
   });
 
+  it("names a CNI plugin missing on the peer's node and the fix", async () => {
+    const created = peer({ uid: "peer-uid-3" });
+    const stuck = { ...created, spec: { ...created.spec, nodeName: "worker-1" }, status: { phase: "Failed" } };
+    const reads: Array<() => Promise<unknown>> = [() => Promise.reject(apiError(404)), () => Promise.reject(apiError(404)), () => Promise.resolve(stuck)];
+    const listNamespacedEvent = () => Promise.resolve({ items: [{
+      reason: "FailedCreatePodSandBox", involvedObject: { uid: "peer-uid-3" }, lastTimestamp: "2026-11-27T21:40:00Z",
+      message: 'plugin type="multus-shim" failed (add): [default/multinet-sample-peer/peer-uid-3:flannel]: error adding container to network "flannel": failed to find plugin "bridge" in path [/opt/cni/bin]',
+    }] });
+    const k = kube({ readNamespacedPod: () => (reads.shift() ?? never)(), createNamespacedPod: () => Promise.resolve(created), listNamespacedEvent });
+    expect(await startPeer(k, peer(), Date.now() + 5000)).toMatchObject({
+      error: 'the peer pod default/multinet-sample-peer is Failed; the CNI plugin "bridge" (network flannel) is missing from /opt/cni/bin on node worker-1; install it: set multinet:cniPlugins.enabled: true (it copies the reference plugins to every node), or install containernetworking/plugins into /opt/cni/bin on node worker-1',
+    });
+  });
+
   it("keeps waiting for the peer through a transient read failure", async () => {
     const running = { ...peer(), status: { phase: "Running" }, metadata: { ...peer().metadata, annotations: { "k8s.v1.cni.cncf.io/network-status": "[]" } } };
     const reads: Array<() => Promise<unknown>> = [

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseProcNetRoute } from "../lib/net/procnet";
-import { podWarningMessages } from "../lib/verify/events";
+import { missingCniPlugin, podWarningMessages } from "../lib/verify/events";
 import { pingPlan } from "../lib/verify/ping";
 import { defaultRoute, networkRoutedVia } from "../lib/verify/routes";
 import { judgeSamplePod } from "../lib/verify/samplePod";
@@ -24,6 +24,29 @@ describe("the sample pod", () => {
     expect(finding(findings, "pod/running").detail).toMatch(/^pod default\/multinet-sample is Pending \(ContainerCreating\); last warning: FailedCreatePodSandBox: .*subnet\.env/);
     expect(finding(findings, "pod/network-status")).toMatchObject({ ok: true, skipped: true, detail: "not checked: the pod is not running" });
     expect(failed(findings)).toEqual(["pod/running"]);
+  });
+
+  // The wording is libcni's (containernetworking/cni v1.3.0 pkg/invoke/find.go:47, vendored by
+  // multus-cni v4.3.0) behind Multus's delegate prefix (pkg/multus/multus.go:853); the data-plane
+  // suite checks the same wording from a real plugin that delegates to a missing one.
+  it("names a CNI plugin missing on the pod's node, the node and the fix", () => {
+    const snapshot = healthy();
+    const pod = snapshot.samplePod!.pod!;
+    pod.spec!.nodeName = "worker-2";
+    pod.status = { phase: "Pending", containerStatuses: [{ name: "sample", ready: false, restartCount: 0, image: "", imageID: "", state: { waiting: { reason: "ContainerCreating" } } }] };
+    const sandbox = `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${"f".repeat(64)}": plugin type="multus-shim" name="multus-cni-network" failed (add): CmdAdd (shim): CNI request failed with status 400: '[default/multinet-sample/8c1e5f0a-4b6d-4e39-9a8f-2d7c3b1a0e55:storage]: error adding container to network "storage": failed to find plugin "macvlan" in path [/opt/cni/bin]'`;
+    snapshot.samplePod!.warnings = podWarningMessages([
+      { reason: "FailedCreatePodSandBox", message: sandbox, involvedObject: { uid: "u" }, lastTimestamp: "2026-11-27T21:41:00Z" },
+      { reason: "FailedMount", message: "something else, earlier", involvedObject: { uid: "u" }, lastTimestamp: "2026-11-27T21:40:00Z" },
+    ], "u");
+    expect(sandbox.indexOf("failed to find plugin")).toBeGreaterThan(300);
+    expect(snapshot.samplePod!.warnings.at(-1)).toBe('FailedCreatePodSandBox: error adding container to network "storage": failed to find plugin "macvlan" in path [/opt/cni/bin]');
+    expect(finding(verifyFindings(stackConfig(), snapshot), "pod/running").detail).toBe(
+      'pod default/multinet-sample is Pending (ContainerCreating); the CNI plugin "macvlan" (network storage) is missing from /opt/cni/bin on node worker-2; install it: set multinet:cniPlugins.enabled: true (it copies the reference plugins to every node), or install containernetworking/plugins into /opt/cni/bin on node worker-2',
+    );
+    // The flannel plugin's own delegation fails the same way, without Multus's network prefix.
+    expect(missingCniPlugin('failed to find plugin "bridge" in path [/opt/cni/bin /usr/lib/cni]')).toEqual({ plugin: "bridge", paths: "/opt/cni/bin /usr/lib/cni" });
+    expect(missingCniPlugin("failed to load flannel 'subnet.env' file")).toBeUndefined();
   });
 
   it("fails without the network-status annotation", () => {

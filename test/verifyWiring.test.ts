@@ -70,7 +70,7 @@ describe.each(stackNames())("stack %s", (stack) => {
       expect(dependsOn(check, target), `${target.type} ${target.name}`).toBe(true);
     }
     const [config] = check.inputs.triggers;
-    expect(Object.keys(config).sort()).toEqual(["calico", "flannel", "multiNetworkPolicy", "multus", "networks", "policies", "samplePod", "verification", "whereabouts"]);
+    expect(Object.keys(config).sort()).toEqual(["calico", "cniPlugins", "flannel", "multiNetworkPolicy", "multus", "networks", "policies", "samplePod", "verification", "whereabouts"]);
     expect(check.inputs.triggers).toHaveLength(3);
   });
 

@@ -16,6 +16,7 @@ import { parse } from "yaml";
 import { cidrsOverlap, parseCidr } from "../lib/config/cidr";
 import { upstreamCommits } from "../lib/config/versions";
 import { multinetValues, validateConfig, type StackConfig } from "../lib/config";
+import { versions } from "../lib/config/versions";
 import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/files/stackFiles";
 
 const workflowsDir = path.join(repoRoot, ".github", "workflows");
@@ -406,9 +407,13 @@ describe("the e2e workflow and its kind cluster", () => {
     expect(pulumiConfigForStack("kind")["kubernetes:context"]).toBe(`kind-${cluster.name}`);
   });
 
-  it("pins Calico's manifest, kind and the CNI plugins to releases", () => {
-    expect(e2e.env.CALICO_MANIFEST_URL).toMatch(/^https:\/\/raw\.githubusercontent\.com\/projectcalico\/calico\/v\d+\.\d+\.\d+\/manifests\/calico\.yaml$/);
-    expect(e2e.env.CNI_PLUGINS_VERSION).toMatch(/^v\d+\.\d+\.\d+$/);
+  it("pins Calico's manifest to the release of lib/config/versions.ts, and kind to a release", () => {
+    expect(e2e.env.CALICO_MANIFEST_URL).toBe(`https://raw.githubusercontent.com/projectcalico/calico/${versions.calico}/manifests/calico.yaml`);
+    for (const doc of ["kind/up.sh", "docs/ci.md"]) {
+      for (const url of read(doc).match(/https:\/\/raw\.githubusercontent\.com\/projectcalico\/calico\/[^/]+\/manifests\/calico\.yaml/g) ?? []) {
+        expect(url, doc).toBe(e2e.env.CALICO_MANIFEST_URL);
+      }
+    }
     const kind = steps.find((s) => s.uses?.startsWith("helm/kind-action@"));
     expect(kind.with.version).toMatch(/^v\d+\.\d+\.\d+$/);
   });
@@ -446,6 +451,12 @@ describe("the e2e workflow and its kind cluster", () => {
     expect(kindStack.calico).toMatchObject({ mode: "manifest", ipv4Autodetection: { interface: "eth0" } });
     expect(kindStack.calico.poolCidrs).toContain(calicoEnv.CALICO_IPV4POOL_CIDR);
     expect(cidrsOverlap(parseCidr(calicoEnv.CALICO_IPV4POOL_CIDR)!, parseCidr(cluster.networking.podSubnet)!)).toBe(false);
+  });
+
+  it("installs the CNI plugins with multinet's installer: kind's node image lacks bridge, which the flannel NAD needs", () => {
+    expect(kindStack.cniPlugins.enabled).toBe(true);
+    expect(kindStack.cniPlugins.plugins).toContain("bridge");
+    expect(read("kind/up.sh")).not.toContain("containernetworking/plugins/releases");
   });
 
   it("runs Flannel on eth1, the second network kind/up.sh attaches", () => {

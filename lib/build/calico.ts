@@ -60,6 +60,20 @@ export function autodetectionOperatorValue(method: AutodetectionMethod): Record<
   throw new Error("autodetection method has no field set");
 }
 
+/** Name of the init container that runs Calico's installer (calico at versions.calico, manifests/calico.yaml:7501). */
+export const calicoInstallCniContainer = "install-cni";
+
+/**
+ * Calico's installer copies every binary of its image into /opt/cni/bin at each calico-node start,
+ * its own `flannel` build among them, unless the name is in SKIP_CNI_BINARIES (calico at versions.calico,
+ * cni-plugin/pkg/install/install.go:51-53, 200-202; a comma list, read with envconfig). Skipped, the
+ * flannel-cni-plugin our flannel DaemonSet pins stays the one that runs.
+ */
+function installCniPatch(config: CalicoConfig): { initContainers?: Array<{ name: string; env: Array<{ name: string; value: string }> }> } {
+  if (!config.skipCniBinaries.length) return {};
+  return { initContainers: [{ name: calicoInstallCniContainer, env: [{ name: "SKIP_CNI_BINARIES", value: config.skipCniBinaries.join(",") }] }] };
+}
+
 /** The partial calico-node DaemonSet that carries only our env vars (manifest installs). */
 export function calicoDaemonSetPatch(config: CalicoConfig): KubeObject {
   const env = [
@@ -69,7 +83,7 @@ export function calicoDaemonSetPatch(config: CalicoConfig): KubeObject {
       ? [{ name: "IP6", value: "autodetect" }, { name: "IP6_AUTODETECTION_METHOD", value: autodetectionEnvValue(config.ipv6Autodetection) }]
       : []),
   ];
-  const spec = { template: { spec: { containers: [{ name: config.containerName, env }] } } };
+  const spec = { template: { spec: { ...installCniPatch(config), containers: [{ name: config.containerName, env }] } } };
   return {
     apiVersion: "apps/v1",
     kind: "DaemonSet",

@@ -61,16 +61,37 @@ export function netConfIsSecret(config: FlannelConfig): boolean {
   return config.backend.type === "wireguard" && config.backend.psk !== undefined;
 }
 
-/** flanneld's flags: subnet manager, masquerading and the NIC it runs on. */
+/**
+ * flanneld's flags: subnet manager, masquerading, health port and the NIC it runs on.
+ * `--set-node-network-unavailable=false`: flanneld otherwise patches the node's NetworkUnavailable
+ * condition to False once its lease is complete (flannel at versions.flannel: main.go:141 defaults it to true,
+ * pkg/subnet/kube/kube.go:655-673 patches it); that condition belongs to the primary CNI, Calico.
+ */
 export function flanneldArgs(config: FlannelConfig): string[] {
   return [
     ...(config.ipMasq ? ["--ip-masq"] : []),
     "--kube-subnet-mgr",
+    `--healthz-port=${config.healthzPort}`,
+    "--set-node-network-unavailable=false",
     ...(config.iface ?? []).map((iface) => `--iface=${iface}`),
     ...(config.ifaceRegex ?? []).map((regex) => `--iface-regex=${regex}`),
     ...(config.ifaceCanReach ? [`--iface-can-reach=${config.ifaceCanReach}`] : []),
   ];
 }
+
+const healthzPortName = "healthz";
+
+/**
+ * Upstream's probes (flannel at versions.flannel, Documentation/kube-flannel.yml:171-182). /readyz answers 200
+ * only after flanneld wrote subnet.env and set up its traffic rules (main.go:477-485, 565-578), so
+ * a node's pod is ready exactly when a flannel NAD can work there, and a rollout with a bad
+ * net-conf stops at the first node; /healthz answers while the process serves, so a wedged
+ * flanneld is restarted.
+ */
+const flanneldProbes = {
+  livenessProbe: { httpGet: { path: "/healthz", port: healthzPortName }, initialDelaySeconds: 10, periodSeconds: 30 },
+  readinessProbe: { httpGet: { path: "/readyz", port: healthzPortName }, initialDelaySeconds: 5, periodSeconds: 10 },
+};
 
 export function flannelImage(config: FlannelConfig): string {
   return `${config.imageRepository}:${config.version}`;
@@ -93,6 +114,9 @@ export function flannelObjects(config: FlannelConfig): FlannelObjects {
       // flanneld needs NET_ADMIN and host networking, which only the privileged Pod Security level allows.
       metadata: { name: namespace, labels: { ...commonLabels("flannel"), "pod-security.kubernetes.io/enforce": "privileged" } },
     },
+    // Upstream's rules. `nodes/status` patch stays although the NetworkUnavailable condition is off:
+    // flanneld writes its lease annotations through the status subresource too (flannel at
+    // versions.flannel, pkg/subnet/kube/kube.go:482).
     ...serviceAccountRbac(name, namespace, labels, [
       { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
       { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"] },
@@ -123,6 +147,8 @@ export function flannelObjects(config: FlannelConfig): FlannelObjects {
           image: flannelImage(config),
           command: ["/opt/bin/flanneld"],
           args: flanneldArgs(config),
+          ports: [{ name: healthzPortName, containerPort: config.healthzPort, protocol: "TCP" }],
+          ...flanneldProbes,
           resources: resourceRequirements(config.resources),
           securityContext: { privileged: false, capabilities: { add: ["NET_ADMIN", "NET_RAW"] } },
           env: [

@@ -82,9 +82,11 @@ export function multusDaemonConfig(config: MultusConfig): Record<string, unknown
     multusConfigFile: "auto",
     // Pin the delegate: "auto" alone takes the alphabetically first file, which races at boot.
     multusMasterCNI: config.primaryCniConfig,
-    // Do not serve pods until the primary network's config exists.
-    readinessindicatorfile: `${hostCniConfDir}/${config.primaryCniConfig}`,
+    // Not the primary config itself: the daemon's watcher would then ignore Calico rewriting it
+    // (multus-cni at versions.multus, pkg/server/config/manager.go:274-284; the schema explains).
+    readinessindicatorfile: `${hostCniConfDir}/${config.readinessIndicatorFile}`,
     socketDir: "/host/run/multus/",
+    connectionLimit: config.connectionLimit,
   };
 }
 
@@ -160,11 +162,13 @@ function thickDaemonContainer(config: MultusConfig): IContainer {
 }
 
 /**
- * Thin Multus cannot pin its delegate (upstream's --multus-master-cni-file-name is parsed but unused),
- * so it relies on the primary config sorting first; multinet never installs a Flannel conflist.
- * Its generated config is read by the multus binary on the host, so the readiness file is a host
- * path. --cleanup-config-on-exit keeps the entrypoint watching (it rewrites the config, and the
- * service-account token in it, when they change) and removes 00-multus.conf when the pod goes.
+ * The thin entrypoint pins its delegate with --multus-master-cni-file-name (honoured since 4.1.0,
+ * cmd/thin_entrypoint/main.go:318-319 there, 320-321 at versions.multus; 4.0.x parsed it but took
+ * the first file by name). Its generated config is read by the multus binary on the host, so the
+ * readiness file is a host path. --cleanup-config-on-exit keeps the entrypoint watching: every
+ * second it compares the primary config's hash and rewrites 00-multus.conf (and the
+ * service-account token) when they change (main.go:351, 629-660 at versions.multus), and removes
+ * 00-multus.conf when the pod goes.
  * No --cni-version: the entrypoint gives up silently when it differs from the primary config's.
  */
 function thinContainer(config: MultusConfig): IContainer {
@@ -176,8 +180,9 @@ function thinContainer(config: MultusConfig): IContainer {
       "--multus-conf-file=auto",
       `--multus-autoconfig-dir=${hostCniConfDir}`,
       `--cni-conf-dir=${hostCniConfDir}`,
+      `--multus-master-cni-file-name=${config.primaryCniConfig}`,
       `--multus-log-level=${config.logLevel}`,
-      `--readiness-indicator-file=/etc/cni/net.d/${config.primaryCniConfig}`,
+      `--readiness-indicator-file=/etc/cni/net.d/${config.readinessIndicatorFile}`,
       "--cleanup-config-on-exit=true",
     ],
     securityContext: { privileged: true },

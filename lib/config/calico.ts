@@ -38,6 +38,10 @@ export const calicoSchema = strict({
   }),
   timeoutSeconds: timeoutSecondsSchema("calico-node after the patch (manifest mode: its full rolling restart, node by node at calico's own maxUnavailable; raise it for large clusters)"),
   poolCidrs: z.array(networkCidr).default(["192.168.0.0/16"]).meta({ description: "Calico's IP pools; the Flannel network and NAD subnets must not overlap them" }),
+  skipCniBinaries: z.array(z.string().regex(/^[\w][\w.-]*$/, "must be a file name in /opt/cni/bin (letters, digits, '_', '.', '-'; Calico reads the list comma-separated)"))
+    .default(["flannel"]).meta({
+      description: "manifest mode: binaries Calico's installer (the `install-cni` init container of calico-node) must not copy into /opt/cni/bin (`SKIP_CNI_BINARIES`), set in the same patch. `flannel` keeps the flannel DaemonSet's pinned plugin from being replaced by Calico's build at every calico-node start; `[]` leaves the init container alone (needed when calico-node has no `install-cni`)",
+    }),
 }).superRefine((calico, ctx) => {
   if (calico.mode !== "none" && !calico.ipv4Autodetection && !calico.ipv6Autodetection) {
     ctx.addIssue({ code: "custom", path: ["ipv4Autodetection"], message: `is required when ${configKey(["calico", "mode"])} is "${calico.mode}"; allowed: a method such as { interface: eth0 }, or mode none` });

@@ -27,6 +27,16 @@ const wireguardBackendSchema = strict({
   persistentKeepaliveInterval: z.number().int().min(0).max(65535).optional().meta({ description: "seconds" }),
 });
 
+/**
+ * TCP ports other agents listen on by default on every node's host network, where flanneld's health
+ * server also listens: Kubernetes' defaults (kubernetes/kubernetes pkg/cluster/ports/ports.go) and
+ * calico-node's Felix health port (projectcalico/calico felix/config/config_params.go:409).
+ */
+const nodeAgentPorts: ReadonlyMap<number, string> = new Map([
+  [10248, "kubelet's healthz"], [10249, "kube-proxy's metrics"], [10250, "the kubelet"], [10256, "kube-proxy's healthz"],
+  [10257, "kube-controller-manager's"], [10258, "cloud-controller-manager's"], [9099, "calico-node's health"],
+]);
+
 export const flannelSchema = strict({
   enabled: z.boolean().default(true).meta({ description: "deploy flanneld" }),
   namespace: dnsLabel.default("kube-flannel").meta({ description: "namespace of flanneld" }),
@@ -53,6 +63,13 @@ export const flannelSchema = strict({
   ifaceRegex: z.array(regex).min(1).optional().meta({ description: "list of regular expressions picking the NIC (`--iface-regex`)" }),
   ifaceCanReach: ipAddress.optional().meta({ description: "an address whose route picks the NIC (`--iface-can-reach`); at most one of `iface`, `ifaceRegex`, `ifaceCanReach`" }),
   ipMasq: z.boolean().default(true).meta({ description: "masquerade traffic leaving the Flannel network (`--ip-masq`)" }),
+  // flannel-io/flannel at versions.flannel, Documentation/kube-flannel.yml:166, serves /healthz and /readyz on 8081.
+  healthzPort: port.superRefine((value, ctx) => {
+    const owner = nodeAgentPorts.get(value);
+    if (owner) ctx.addIssue({ code: "custom", message: `is ${owner} port on every node; allowed: a port no other agent on the host network uses, not ${[...nodeAgentPorts.keys()].join(", ")}` });
+  }).default(8081).meta({
+    description: "TCP port of flanneld's `/healthz` and `/readyz` (`--healthz-port`), which the liveness and readiness probes call; flanneld runs on the host network, so no other process on the node may listen on it (the kubelet's, kube-proxy's and calico-node's default ports are refused)",
+  }),
   resources: resourcesSchema("flanneld", { cpu: "100m", memory: "50Mi", memoryLimit: "256Mi" }),
   timeoutSeconds: timeoutSecondsSchema("the flanneld DaemonSet's rollout (every flanneld ready on every node it tolerates)"),
   maxUnavailable: maxUnavailableSchema,

@@ -20,6 +20,7 @@ export { imageProblem, isDnsLabel, isInterfaceName, quantityValue } from "./valu
 export { multusSchema } from "./multus";
 export { flannelSchema } from "./flannel";
 export { autodetectionSchema, calicoSchema } from "./calico";
+export { cniPluginsInImage, cniPluginsNeverInstalled, cniPluginsSchema } from "./cniPlugins";
 export { networkSchema } from "./networks";
 export { whereaboutsSchema } from "./whereabouts";
 export { multiNetworkPolicySchema, policedNetworkTypes } from "./multiNetworkPolicy";

@@ -1,6 +1,7 @@
 /** The whole stack: one schema per `multinet:` key, and the types the rest of the program uses. */
 import type { z } from "zod";
 import { calicoSchema } from "./calico";
+import { cniPluginsSchema } from "./cniPlugins";
 import { flannelSchema } from "./flannel";
 import { multiNetworkPolicySchema } from "./multiNetworkPolicy";
 import { multusSchema } from "./multus";
@@ -15,6 +16,7 @@ export const stackConfigSchema = strict({
   multus: multusSchema,
   flannel: flannelSchema,
   calico: calicoSchema,
+  cniPlugins: cniPluginsSchema,
   networks: networksSchema,
   whereabouts: whereaboutsSchema,
   multiNetworkPolicy: multiNetworkPolicySchema,
@@ -28,6 +30,7 @@ export type MultusConfig = StackConfig["multus"];
 export type FlannelConfig = StackConfig["flannel"];
 export type FlannelBackend = FlannelConfig["backend"];
 export type CalicoConfig = StackConfig["calico"];
+export type CniPluginsConfig = StackConfig["cniPlugins"];
 export type AutodetectionMethod = NonNullable<CalicoConfig["ipv4Autodetection"]>;
 export type NetworkConfig = StackConfig["networks"][number];
 export type IpamConfig = Extract<NetworkConfig, { ipam: unknown }>["ipam"];

@@ -3,8 +3,8 @@
  * Stacks may override a version; these are the tested defaults.
  */
 export const versions = {
-  /** Multus CNI release (thick images are `<tag>-thick`). */
-  multus: "v4.2.4",
+  /** Multus CNI release (thick images are `<tag>-thick`); v4.3.0 brought the daemon's `connectionLimit`. */
+  multus: "v4.3.0",
   /** flanneld release. */
   flannel: "v0.28.9",
   /** flannel CNI plugin image (installs the `flannel` binary into /opt/cni/bin). */
@@ -15,8 +15,22 @@ export const versions = {
    * (.github/workflows/image-push-release.yml:104-119 at that tag).
    */
   whereabouts: "v0.9.4",
-  /** Image of the sample pod. */
-  samplePodImage: "docker.io/library/nginx:1.29.3",
+  /**
+   * Calico release the e2e workflow installs (kind/up.sh); its source is what the Calico patch is
+   * checked against (cni-plugin/pkg/install/install.go for SKIP_CNI_BINARIES).
+   */
+  calico: "v3.32.1",
+  /**
+   * The optional CNI plugins installer: Rancher's build of the reference plugins
+   * (containernetworking/plugins v1.9.1; source rancher/image-build-cni-plugins, same tag), the tag
+   * rancher/rke2 pins for Multus in scripts/build-images. Keep lib/config/cniPlugins.ts's list of
+   * the image's binaries in step with it.
+   */
+  cniPluginsImage: "docker.io/rancher/hardened-cni-plugins:v1.9.1-build20260819",
+  /** The installer's running container once the plugins are copied (kind's node image ships it too). */
+  pauseImage: "registry.k8s.io/pause:3.10.1",
+  /** Image of the sample pod: nginx stable 1.30 (nginx/nginx tag release-1.30.4; 1.29 is no longer maintained). */
+  samplePodImage: "docker.io/library/nginx:1.30.4",
   /** Image of the verifier's temporary ping peer (needs `ping` and `sleep`). */
   pingPeerImage: "docker.io/library/busybox:1.37.0",
 } as const;

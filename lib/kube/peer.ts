@@ -5,6 +5,7 @@
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import type { IPod } from "kubernetes-models/v1/Pod";
+import { warningSummary } from "../verify/events";
 import { isVerifierPeer, pingCommand } from "../verify/ping";
 import type { PingResult } from "../verify/snapshot";
 import { failureReason, isNotFound, isRetryable, KubeError, pollUntil, timed, type Kube } from "./connection";
@@ -55,7 +56,7 @@ export async function startPeer(kube: Kube, pod: IPod, deadline: number): Promis
   if (current) {
     try {
       const warnings = await podWarnings(kube, current);
-      if (warnings.length) why = `; last warning: ${warnings[warnings.length - 1]}`;
+      if (warnings.length) why = warningSummary(warnings, current.spec?.nodeName);
     } catch (error) {
       if (!isRetryable(error)) throw error;
     }

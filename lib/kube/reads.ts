@@ -102,10 +102,11 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
     await read<ApiObject>(kube, `NetworkAttachmentDefinition ${nad.namespace}/${nad.name}`,
       () => kube.custom.getNamespacedCustomObject({ group: "k8s.cni.cncf.io", version: "v1", namespace: nad.namespace, plural: "network-attachment-definitions", name: nad.name })),
   ] as const));
-  const [nodes, multus, flannel, calicoDaemonSet, installation] = await Promise.all([
+  const [nodes, multus, flannel, cniPlugins, calicoDaemonSet, installation] = await Promise.all([
     listNodes(kube),
     daemonSetState(kube, targets.multus, true),
     targets.flannel ? daemonSetState(kube, targets.flannel, true) : Promise.resolve(undefined),
+    targets.cniPlugins ? daemonSetState(kube, targets.cniPlugins, true) : Promise.resolve(undefined),
     targets.calicoDaemonSet ? daemonSetState(kube, targets.calicoDaemonSet, false) : Promise.resolve(undefined),
     targets.installation
       ? read<ApiObject>(kube, `Installation ${targets.installation}`,
@@ -116,6 +117,7 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
     nodes,
     multus,
     ...(flannel ? { flannel } : {}),
+    ...(cniPlugins ? { cniPlugins } : {}),
     calico: { daemonSet: calicoDaemonSet?.daemonSet, installation },
     nads: Object.fromEntries(nadEntries),
     addons: await addonsSnapshot(kube, config),

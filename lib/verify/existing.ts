@@ -6,6 +6,7 @@
  * manifests use the same names. Pure: the reads are lib/kube/reads.ts's.
  */
 import type { StackConfig } from "../config";
+import { cniPluginsDaemonSet } from "../build/cniPlugins";
 import { flannelObjects } from "../build/flannel";
 import { multiNetworkPolicyObjects } from "../build/multiNetworkPolicy";
 import { multusObjects } from "../build/multus";
@@ -46,6 +47,7 @@ export function objectsMultinetCreates(config: StackConfig): ObjectRef[] {
     const flannel = flannelObjects(config.flannel);
     refs.push(...[flannel.serviceAccount, flannel.clusterRole, flannel.clusterRoleBinding, flannel.netConf, flannel.daemonSet].map(ref));
   }
+  if (config.cniPlugins.enabled) refs.push(ref(cniPluginsDaemonSet(config.cniPlugins)));
   // whereabouts' and the enforcer's CRDs too: one that exists belongs to another installation of
   // them, which would fight over the binary and the pools, or the pods' iptables.
   if (config.whereabouts.enabled) {

@@ -10,6 +10,7 @@ import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from "../config/cidr
 import type { StackConfig } from "../config";
 import { configKey, neededNamespaces, systemNamespaces } from "../config";
 import { judgeExistingObjects, ownerOf, type ExistingObject } from "./existing";
+import { calicoInstallCniContainer } from "../build/calico";
 import { fail, pass, skip, type Finding } from "./findings";
 import { eligibleNodes, ineligibleReason, listShort, nodeName } from "./scheduling";
 import { operatorCalicoNode, type ApiObject } from "./snapshot";
@@ -202,6 +203,11 @@ export function judgeCalicoMode(config: StackConfig, calico: PreflightSnapshot["
     const containers = (ds.spec?.template.spec?.containers ?? []).map((c) => c.name);
     if (!containers.includes(config.calico.containerName)) {
       return fail(check, `DaemonSet ${wanted} has no container ${config.calico.containerName} (containers: ${containers.join(", ")}); set ${configKey(["calico", "containerName"])}`);
+    }
+    // The patch names the init container; one that does not exist would be created without an image.
+    const initContainers = (ds.spec?.template.spec?.initContainers ?? []).map((c) => c.name);
+    if (config.calico.skipCniBinaries.length && !initContainers.includes(calicoInstallCniContainer)) {
+      return fail(check, `DaemonSet ${wanted} has no init container ${calicoInstallCniContainer} (Calico's CNI installer; init containers: ${initContainers.join(", ") || "none"}), which would get SKIP_CNI_BINARIES; set ${configKey(["calico", "skipCniBinaries"])}: []`);
     }
   }
   return pass(check, `manifest-installed Calico (DaemonSet ${install.daemonSets.join(", ")}), ${modeKey} is ${mode}`);

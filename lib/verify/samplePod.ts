@@ -8,6 +8,7 @@ import type { IPod } from "kubernetes-models/v1/Pod";
 import { networkStatusAnnotation, type StackConfig } from "../config";
 import { parseProcNetRoute, type ProcRoute } from "../net/procnet";
 import { attachmentEntry, expectedAttachments, parseNetworkStatus } from "./attachments";
+import { warningSummary } from "./events";
 import { fail, pass, skip, type Finding } from "./findings";
 import { defaultRoute, describeRoute, networkRoutedVia } from "./routes";
 import { verifyTargets, type SamplePodState } from "./snapshot";
@@ -15,8 +16,7 @@ import { verifyTargets, type SamplePodState } from "./snapshot";
 function podProblem(pod: IPod, warnings: readonly string[]): string {
   const phase = pod.status?.phase ?? "Unknown";
   const waiting = (pod.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).filter(Boolean);
-  const last = warnings.length ? `; last warning: ${warnings[warnings.length - 1]}` : "";
-  return `${phase}${waiting.length ? ` (${waiting.join(", ")})` : ""}${last}`;
+  return `${phase}${waiting.length ? ` (${waiting.join(", ")})` : ""}${warningSummary(warnings, pod.spec?.nodeName)}`;
 }
 
 export interface SamplePodJudgement {

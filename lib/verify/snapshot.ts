@@ -9,6 +9,7 @@ import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "../config";
+import { cniPluginsDaemonSet } from "../build/cniPlugins";
 import { flannelObjects } from "../build/flannel";
 import { multusObjects } from "../build/multus";
 import { networkAttachmentDefinition } from "../build/networks";
@@ -49,6 +50,8 @@ export interface VerifySnapshot {
   multus: DaemonSetState;
   /** Present when the stack deploys Flannel. */
   flannel?: DaemonSetState;
+  /** Present when the stack installs the CNI plugins. */
+  cniPlugins?: DaemonSetState;
   calico: {
     /** calico-node: the stack's DaemonSet (manifest) or calico-system/calico-node (operator). */
     daemonSet?: IDaemonSet;
@@ -72,6 +75,7 @@ export const operatorCalicoNode = { namespace: "calico-system", name: "calico-no
 export function verifyTargets(config: StackConfig) {
   const multus = multusObjects(config.multus).daemonSet.metadata;
   const flannel = config.flannel.enabled ? flannelObjects(config.flannel).daemonSet.metadata : undefined;
+  const cniPlugins = config.cniPlugins.enabled ? cniPluginsDaemonSet(config.cniPlugins).metadata : undefined;
   const calicoDaemonSet = config.calico.mode === "operator"
     ? operatorCalicoNode
     : config.calico.mode === "manifest" ? { namespace: config.calico.namespace, name: config.calico.daemonSetName } : undefined;
@@ -79,6 +83,7 @@ export function verifyTargets(config: StackConfig) {
   return {
     multus: { namespace: multus.namespace, name: multus.name },
     flannel: flannel ? { namespace: flannel.namespace, name: flannel.name } : undefined,
+    cniPlugins: cniPlugins ? { namespace: cniPlugins.namespace, name: cniPlugins.name } : undefined,
     calicoDaemonSet,
     installation: config.calico.mode === "operator" ? config.calico.installationName : undefined,
     nads: config.networks.map((network) => networkAttachmentDefinition(network).metadata),

@@ -26,6 +26,9 @@ export function judgeSnapshot(config: StackConfig, snapshot: VerifySnapshot): { 
     targets.flannel
       ? judgeRollout("flannel/rollout", targets.flannel, snapshot.flannel ?? {}, snapshot.nodes)
       : skip("flannel/rollout", "multinet:flannel.enabled is false"),
+    // Only when the stack installs the plugins (an add-on, off by default): its pods are ready
+    // once their init container copied the plugins.
+    ...(targets.cniPlugins ? [judgeRollout("cni-plugins/rollout", targets.cniPlugins, snapshot.cniPlugins ?? {}, snapshot.nodes)] : []),
     judgeCalicoAutodetection(config, snapshot.calico),
     targets.calicoDaemonSet
       ? judgeCalicoRollout(config, targets.calicoDaemonSet, snapshot.calico, snapshot.nodes)

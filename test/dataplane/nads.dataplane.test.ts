@@ -8,7 +8,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cniConfigFor } from "../../lib/build/networks";
-import { cniAdd } from "./cni-runtime";
+import { missingCniPlugin } from "../../lib/verify/events";
+import { cniAdd, cniBinDir } from "./cni-runtime";
 import { useLab } from "./hooks";
 import { link, links, localAddresses, routeLines } from "./observe";
 import { canConnect } from "./probe";
@@ -92,6 +93,26 @@ describe("a chained ADD whose second plugin fails", () => {
     const ipamDir = readdirSync(join(node.ipamDataDir, "rollback"));
     expect(ipamDir).toContain("last_reserved_ip.0");
     expect(ipamDir.filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file))).toEqual([]);
+  });
+});
+
+// The verifier recognises a missing plugin by libcni's wording (lib/verify/events.ts). A real plugin
+// that delegates to a missing one, here macvlan to its IPAM plugin, reports it in that wording.
+describe("a NAD whose IPAM plugin the node lacks", () => {
+  it("fails with the message the verifier turns into a finding naming the plugin", () => {
+    const node = lab().node("node-a");
+    const pod = lab().pod("missing-plugin", node);
+    pod.attachPrimary();
+    const { cniVersion, ...macvlan } = cniConfigFor(network("macvlan-hl"));
+    const conf = { ...macvlan, cniVersion, ipam: { type: "no-such-ipam" } };
+    let message = "";
+    try {
+      cniAdd(node, pod, "net1", conf, "missing-plugin");
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`failed to find plugin "no-such-ipam" in path [${cniBinDir}]`);
+    expect(missingCniPlugin(message)).toEqual({ plugin: "no-such-ipam", paths: cniBinDir });
   });
 });
 
