@@ -53,7 +53,8 @@ export abstract class ClusterCheck extends pulumi.ComponentResource {
     super(type, name, {}, opts);
     const config = publicConfig(args.config);
     // @pulumi/command stores environment, triggers, stdout and stderr in the state: a secret input
-    // stays encrypted there, outputs only when listed in additionalSecretOutputs.
+    // stays encrypted there, outputs only when listed in additionalSecretOutputs, and the lines it
+    // logs are not encrypted at all (@pulumi/command 1.2.1 local/command.d.ts:227-230).
     const guarded = <T>(value: T) => (args.secretConfig ? pulumi.secret(value) : pulumi.output(value));
 
     this.command = new command.local.Command(`${name}-check`, {
@@ -62,8 +63,9 @@ export abstract class ClusterCheck extends pulumi.ComponentResource {
       // file on disk; without the WireGuard PSK, which no check needs.
       environment: guarded({ [configEnvVar]: JSON.stringify(config) }),
       triggers: guarded([config, args.kubeContext ?? "", ...extraTriggers]),
-      // The readable lines go to the update's log; stdout carries the JSON report.
-      logging: "stderr",
+      // The readable lines go to the update's log, unless they may quote a secret; stdout carries
+      // the JSON report.
+      logging: args.secretConfig ? "none" : "stderr",
     }, {
       parent: this,
       dependsOn: opts?.dependsOn,

@@ -5,6 +5,7 @@ import { FlannelAttachment } from "../components/flannelAttachment";
 import { MultiNetworkPolicy } from "../components/multiNetworkPolicy";
 import { Multus } from "../components/multus";
 import { NetworkAttachment } from "../components/networkAttachment";
+import { NetworkNamespace } from "../components/networkNamespace";
 import { NetworkPolicies } from "../components/networkPolicies";
 import { Whereabouts } from "../components/whereabouts";
 
@@ -41,5 +42,10 @@ describe("components used on their own", () => {
       .toThrowError(/multinet:policies\[0\]\.policyTypes: \[\] is too short; allowed: at least 1 entries/);
     expect(() => new CniPlugins("cni-plugins-bad", { plugins: ["calico"] }))
       .toThrowError(/multinet:cniPlugins\.plugins\[0\]: "calico" is installed by Calico or by the flannel DaemonSet/);
+  });
+
+  it("never create a namespace Kubernetes owns", () => {
+    expect(() => new NetworkNamespace("kube-system")).toThrowError(/namespace "kube-system" cannot be created by multinet; allowed: a DNS-1123 label other than default, kube-system, kube-public, kube-node-lease/);
+    expect(new NetworkNamespace("storage").namespace).toBeInstanceOf(pulumi.CustomResource);
   });
 });

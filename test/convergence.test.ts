@@ -7,9 +7,9 @@
 import { isRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
-import { emptyValuePaths, mergeObject, storedObject } from "./helpers/apiServer";
+import { applyEnvAs, emptyValuePaths, mergeObject, relinquishEnv, storedObject, type OwnedEnv } from "./helpers/apiServer";
 import { runProgram, type ProgramRun, type RegisteredResource } from "./helpers/mockProgram";
-import { previewDiff, pruneSlice } from "./helpers/providerDiff";
+import { normalizeInputs, previewDiff, pruneMap, pruneSlice } from "./helpers/providerDiff";
 import { calicoNode, installation } from "./fixtures/converge/liveCalico";
 
 type JsonMap = Record<string, unknown>;
@@ -59,8 +59,14 @@ describe.each(variants)("%s, second preview", (_label, stack, config) => {
     expect(resources.length).toBeGreaterThan(5);
     for (const resource of resources) {
       const inputs = plain(resource.inputs) as JsonMap;
-      const diff = previewDiff({ oldInputs: inputs, oldLive: liveAfterUp(resource), newInputs: inputs, ignoreChanges: resource.options.ignoreChanges });
+      const live = liveAfterUp(resource);
+      const diff = previewDiff({ oldInputs: inputs, oldLive: live, newInputs: inputs, ignoreChanges: resource.options.ignoreChanges });
       expect(diff, `${resource.type} ${resource.name}`).toEqual([]);
+      // The drift check's refreshed preview: Read normalises the old inputs and stores the live object
+      // pruned by them as the new old inputs (provider/pkg/provider/provider.go:1975, 2083).
+      const refreshed = pruneMap(live, normalizeInputs(inputs))!;
+      const afterRefresh = previewDiff({ oldInputs: refreshed, oldLive: live, newInputs: inputs, ignoreChanges: resource.options.ignoreChanges });
+      expect(afterRefresh, `${resource.type} ${resource.name} after refresh`).toEqual([]);
     }
   });
 
@@ -105,9 +111,27 @@ describe("the Calico patch against the provider's diff", () => {
     const [a, b] = [eth0, eth1].map((run) => kubeResources(run).find((r) => r.type.endsWith("DaemonSetPatch"))!);
     // A new name is a new URN: the engine creates it (no old inputs, so ignoreChanges does not apply)
     // and then deletes the old one, which relinquishes only its own manager's fields
-    // (provider/pkg/await/await.go:958-961, provider/pkg/ssa/actions.go:34-63).
+    // (provider/pkg/await/await.go:958-961, provider/pkg/ssa/actions.go:34-59).
     expect(a.name).not.toBe(b.name);
     expect(a.inputs.metadata.annotations["pulumi.com/patchFieldManager"]).not.toBe(b.inputs.metadata.annotations["pulumi.com/patchFieldManager"]);
     expect(b.inputs.spec.template.spec.containers[0].env).toEqual([{ name: "IP_AUTODETECTION_METHOD", value: "interface=eth1" }]);
   });
+
+  it("ends with exactly the new variables after a change: created under the new manager, then the old one relinquished", async () => {
+    const calicoOwn: OwnedEnv = calicoNode.spec.template.spec.containers[0].env
+      .map((e) => ({ name: e.name, ...("value" in e ? { value: e.value } : {}), owners: new Set(["kubectl-client-side-apply"]) }));
+    const patchWith = async (calico: unknown) => {
+      const run = await runProgram({ ...pulumiConfigForStack("staging"), "multinet:calico": JSON.stringify(calico) }, { stack: "staging" });
+      const patch = patchOf(run);
+      return { manager: patch.inputs.metadata.annotations["pulumi.com/patchFieldManager"] as string, env: patch.inputs.spec.template.spec.containers[0].env };
+    };
+    const before = await patchWith({ ipv4Autodetection: { interface: "eth0" }, ipv6Autodetection: { canReach: "fd00::1" } });
+    const after = await patchWith({ ipv4Autodetection: { interface: "eth1" } });
+    // The engine creates the new resource first and deletes the old one at the end of the update.
+    const live = relinquishEnv(applyEnvAs(applyEnvAs(calicoOwn, before.manager, before.env), after.manager, after.env), before.manager);
+    const ours = live.filter((e) => !e.owners.has("kubectl-client-side-apply"));
+    expect(ours.map(({ name, value }) => ({ name, value }))).toEqual([{ name: "IP_AUTODETECTION_METHOD", value: "interface=eth1" }]);
+    expect(live.filter((e) => e.owners.has("kubectl-client-side-apply"))).toHaveLength(calicoOwn.length);
+  });
 });
+

@@ -214,6 +214,11 @@ describe("namespaces multinet does not own", () => {
     expect(result.detail).toContain("storage (multinet:networks[0].namespace) already exists and is not multinet's");
   });
 
+  it("requires the CNI plugins installer's namespace to exist when the stack deploys it", () => {
+    expect(namespacesCheck(stackConfig({ cniPlugins: { enabled: true, namespace: "cni-tools" } })).detail)
+      .toBe("cni-tools (multinet:cniPlugins.namespace) does not exist, and multinet creates only namespaces it owns; create it (kubectl create namespace cni-tools)");
+  });
+
   it("never creates kube-system for flanneld, and requires the namespaces it uses to exist", () => {
     const config = stackConfig({ flannel: { namespace: "kube-system", iface: ["eth1"] } });
     expect(config.flannel.createNamespace).toBe(false);
@@ -238,6 +243,10 @@ describe("objects that exist before multinet creates them (AlreadyExists since p
     ]) expect(names).toContain(expected);
     // The CRD is a server-side-apply patch, adopted rather than created.
     expect(names.some((n) => n.startsWith("CustomResourceDefinition"))).toBe(false);
+    // The CNI plugins installer only when the stack deploys it.
+    expect(names).not.toContain("DaemonSet kube-system/multinet-cni-plugins");
+    expect(objectsMultinetCreates(stackConfig({ cniPlugins: { enabled: true } })).map((o) => `${o.kind} ${o.namespace ?? ""}/${o.name}`))
+      .toContain("DaemonSet kube-system/multinet-cni-plugins");
   });
 
   it("fails for objects someone else created, naming them and who wrote them", () => {
@@ -256,5 +265,14 @@ describe("objects that exist before multinet creates them (AlreadyExists since p
     expect(judgeExistingObjects([own], "fixture", false)).toMatchObject({ ok: true, detail: "none of multinet's objects exists as someone else's; 1 already this stack's" });
     expect(judgeExistingObjects([manual("DaemonSet", "kube-flannel-ds", "kube-flannel")], "fixture", true))
       .toMatchObject({ ok: true, detail: expect.stringContaining("kubernetes:upsertExistingObjects is set") });
+  });
+});
+
+describe("the CNI plugins installer's namespace", () => {
+  it("must exist when the installer is enabled", () => {
+    const snapshot = healthy();
+    const config = stackConfig({ cniPlugins: { enabled: true, namespace: "cni-installer" } });
+    expect(finding(preflightFindings(config, snapshot, { stack: "fixture" }), "preflight/namespaces").detail)
+      .toContain("cni-installer (multinet:cniPlugins.namespace) does not exist");
   });
 });

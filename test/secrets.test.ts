@@ -54,6 +54,8 @@ describe.each(Object.keys(marked))("a secret multinet:%s", (key) => {
       // …and nowhere in plain text.
       expect(plainText(check.inputs)).not.toContain(marker);
       expect(check.options.additionalSecretOutputs.sort()).toEqual(["stderr", "stdout"]);
+      // The update's log is never encrypted: the readable lines are not logged.
+      expect(check.inputs.logging).toBe("none");
     }
   });
 });
@@ -65,6 +67,7 @@ describe("a stack without secrets", () => {
       expect(isRpcSecret(check.inputs.environment)).toBe(false);
       expect(check.inputs.environment[configEnvVar]).toContain("eth1");
       expect(check.options.additionalSecretOutputs).toEqual([]);
+      expect(check.inputs.logging).toBe("stderr");
     }
   });
 });

@@ -200,5 +200,23 @@ describe.concurrent("npm run verify against a loopback API server", () => {
     expect(outcome.code, outcome.stderr).toBe(0);
     expect(JSON.parse(outcome.stdout)).toMatchObject({ kind: "preflight", ok: true, summary: "preflight fixture: 7 passed, 0 failed" });
     expect(outcome.requests).toEqual(expect.arrayContaining(["GET /apis/crd.projectcalico.org/v1/ippools", "GET /apis/operator.tigera.io/v1/installations"]));
+    // Every object multinet creates is looked up by name; the fixture's DaemonSets, NADs and pod are this stack's.
+    expect(outcome.requests).toEqual(expect.arrayContaining([
+      "GET /api/v1/namespaces", "GET /apis/apps/v1/namespaces/kube-flannel/daemonsets/kube-flannel-ds",
+      "GET /apis/rbac.authorization.k8s.io/v1/clusterroles/multus", "GET /api/v1/namespaces/kube-system/configmaps/multus-daemon-config",
+    ]));
+    const existing = (JSON.parse(outcome.stdout) as { findings: Array<{ check: string; detail: string }> }).findings.find((f) => f.check === "preflight/existing-objects");
+    expect(existing?.detail).toBe("none of multinet's objects exists as someone else's; 6 already this stack's");
+  });
+
+  it("fails the preflight on the manual setup's objects, naming them", async () => {
+    const routes = clusterRoutes();
+    routes["/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg"] = {
+      apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kube-flannel-cfg", namespace: "kube-flannel", labels: { app: "flannel" }, managedFields: [{ manager: "kubectl-client-side-apply", operation: "Update" }] },
+    };
+    const outcome = await against(routes, ["--preflight", "--json"]);
+    expect(outcome.code).toBe(1);
+    const existing = (JSON.parse(outcome.stdout) as { findings: Array<{ check: string; ok: boolean; detail: string }> }).findings.find((f) => f.check === "preflight/existing-objects");
+    expect(existing).toMatchObject({ ok: false, detail: expect.stringMatching(/^ConfigMap kube-flannel\/kube-flannel-cfg \(written by kubectl-client-side-apply\) already exists/) });
   });
 });

@@ -38,7 +38,7 @@ export const cniPluginsSchema = strict({
   enabled: z.boolean().default(false).meta({
     description: "install the reference CNI plugins into each node's `/opt/cni/bin` (a DaemonSet whose init container copies them). Leave off where the nodes have them already, e.g. from the `kubernetes-cni` package",
   }),
-  namespace: dnsLabel.default("kube-system").meta({ description: "namespace of the installer DaemonSet (must exist)" }),
+  namespace: dnsLabel.default("kube-system").meta({ description: "namespace of the installer DaemonSet; it must exist (the preflight checks)" }),
   image: image.default(versions.cniPluginsImage).meta({ description: "image holding the plugins in `/opt/cni/bin`, with `/bin/sh`, `cp`, `chmod` and `mv`" }),
   pauseImage: image.default(versions.pauseImage).meta({ description: "image of the container that keeps the pod running once the plugins are copied" }),
   plugins: z.array(pluginName).min(1).default([...installable]).meta({

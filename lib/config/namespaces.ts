@@ -21,6 +21,7 @@ export function neededNamespaces(config: StackConfig): NeededNamespace[] {
   const askers: NeededNamespace[] = [
     { name: config.multus.namespace, key: configKey(["multus", "namespace"]), created: false },
     ...(config.flannel.enabled ? [{ name: config.flannel.namespace, key: configKey(["flannel", "namespace"]), created: config.flannel.createNamespace }] : []),
+    ...(config.cniPlugins.enabled ? [{ name: config.cniPlugins.namespace, key: configKey(["cniPlugins", "namespace"]), created: false }] : []),
     ...config.networks.map((network, i) => ({ name: network.namespace, key: configKey(["networks", i, "namespace"]), created: network.createNamespace })),
     ...(config.whereabouts.enabled ? [{ name: config.whereabouts.namespace, key: configKey(["whereabouts", "namespace"]), created: false }] : []),
     ...(config.multiNetworkPolicy.enabled ? [
@@ -28,6 +29,7 @@ export function neededNamespaces(config: StackConfig): NeededNamespace[] {
       ...config.policies.map((policy, i) => ({ name: policy.namespace, key: configKey(["policies", i, "namespace"]), created: false })),
     ] : []),
     ...(config.samplePod.enabled ? [{ name: config.samplePod.namespace, key: configKey(["samplePod", "namespace"]), created: false }] : []),
+    ...(config.cniPlugins.enabled ? [{ name: config.cniPlugins.namespace, key: configKey(["cniPlugins", "namespace"]), created: false }] : []),
   ];
   const byName = new Map<string, NeededNamespace>();
   for (const asker of askers) {

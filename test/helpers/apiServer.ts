@@ -177,3 +177,29 @@ export function emptyValuePaths(value: Json, path = ""): string[] {
   }
   return [];
 }
+
+/** An env list with, per entry, the field managers that own it (entry-level ownership). */
+export type OwnedEnv = Array<{ name: string; value?: string; owners: Set<string> }>;
+
+/**
+ * A server-side apply of `env` under `manager` (https://kubernetes.io/docs/reference/using-api/server-side-apply/,
+ * "Field management" and "Conflicts"): an entry applied with the value it has is co-owned; a forced
+ * apply of another value overrides it and transfers its ownership; entries this manager owned and no
+ * longer applies lose it, and an entry no manager owns any more is removed. New entries are
+ * appended (typed/merge.go, as mergeList above).
+ */
+export function applyEnvAs(live: OwnedEnv, manager: string, env: Array<{ name: string; value: string }>): OwnedEnv {
+  const out: OwnedEnv = live.map((entry) => {
+    const applied = env.find((e) => e.name === entry.name);
+    if (!applied) return { ...entry, owners: new Set([...entry.owners].filter((o) => o !== manager)) };
+    if (applied.value === entry.value) return { ...entry, owners: new Set([...entry.owners, manager]) };
+    return { name: entry.name, value: applied.value, owners: new Set([manager]) };
+  });
+  for (const e of env) if (!out.some((entry) => entry.name === e.name)) out.push({ ...e, owners: new Set([manager]) });
+  return out.filter((entry) => entry.owners.size > 0);
+}
+
+/** What deleting a Patch resource does: apply nothing under its manager (provider/pkg/ssa/actions.go:34-59). */
+export function relinquishEnv(live: OwnedEnv, manager: string): OwnedEnv {
+  return applyEnvAs(live, manager, []);
+}

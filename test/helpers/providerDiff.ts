@@ -4,10 +4,10 @@
  * SDK we pin is 4.34.2, whose provider could not be read), and what the API server stores after a
  * server-side apply (kubernetes-sigs/structured-merge-diff v6.4.0, the version that provider vendors).
  *
- * Diff (provider/pkg/provider/provider.go:1431-1670): the old live object from the state is pruned
+ * Diff (provider/pkg/provider/provider.go:1431-1677): the old live object from the state is pruned
  * to the shape of the old inputs (pruneLiveState, provider.go:2966), then a JSON merge patch from it
  * to the new inputs is computed (inputPatch, provider.go:2851-2864); an empty patch is no change.
- * Paths under `ignoreChanges` are dropped from the detailed diff (provider.go:1579-1601).
+ * Paths under `ignoreChanges` are dropped from the detailed diff (provider.go:1577-1609).
  */
 import { isDeepStrictEqual } from "node:util";
 
@@ -24,7 +24,7 @@ function kindOf(value: Json): string {
   return typeof value;
 }
 
-/** provider/pkg/provider/util.go:234-269: keeps the keys of `source` that `target` has, recursively. */
+/** provider/pkg/provider/util.go:234-267: keeps the keys of `source` that `target` has, recursively. */
 export function pruneMap(source: JsonMap | undefined, target: JsonMap | undefined): JsonMap | undefined {
   if (target === undefined || source === undefined) return undefined;
   const result: JsonMap = {};
