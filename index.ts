@@ -17,10 +17,10 @@ import { Preflight } from "./components/preflight";
 import { SamplePod } from "./components/samplePod";
 import { Verification } from "./components/verification";
 import { Whereabouts } from "./components/whereabouts";
-import { createdNetworkNamespaces, formatConfigErrors, multinetValues, nadReference, validateConfig } from "./lib/config";
+import { createdNetworkNamespaces, formatConfigErrors, nadReference, validateStackConfig } from "./lib/config";
 
 // Validate the whole stack before the first resource is registered: a bad stack never half-deploys.
-const result = validateConfig(multinetValues(pulumi.runtime.allConfig()));
+const result = validateStackConfig(pulumi.runtime.allConfig());
 if (!result.ok) throw new pulumi.RunError(formatConfigErrors(result.errors));
 const config = result.config;
 const stack = pulumi.getStack();

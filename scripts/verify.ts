@@ -16,7 +16,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { StackConfig } from "../lib/config";
-import { configEnvVar, formatConfigErrors, multinetValues, validateConfig } from "../lib/config";
+import { configEnvVar, formatConfigErrors, validateConfig, validateStackConfig } from "../lib/config";
 import { connect, isRetryable, KubeError, pollUntil, type Kube } from "../lib/kube/connection";
 import { deletePeer, ping, startPeer } from "../lib/kube/peer";
 import { preflightSnapshot, verifySnapshot } from "../lib/kube/reads";
@@ -73,13 +73,19 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options {
   if (!fromEnvironment && !existsSync(file)) {
     throw new UsageError(values.stack ? `no stack "${values.stack}" (stacks: ${stackNames().join(", ")})` : `${file}: no such file`);
   }
+  let stack = values.stack;
+  try {
+    stack ??= stackNameOf(file);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const timeoutSeconds = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeoutSeconds !== undefined && !(Number.isInteger(timeoutSeconds) && timeoutSeconds >= 0)) {
     throw new UsageError(`--timeout: "${values.timeout}" is not a whole number of seconds`);
   }
   return {
     ...(fromEnvironment ? {} : { file }),
-    stack: values.stack ?? stackNameOf(file),
+    stack,
     kind: values.preflight ? "preflight" : "verify",
     json: values.json!,
     ...(values.context ? { context: values.context } : {}),
@@ -116,7 +122,7 @@ function loadStack(file: string): { config: StackConfig; kubeContext?: string; n
     throw new UsageError((error as Error).message);
   }
   const { config: raw, dropped } = stack;
-  const result = validateConfig(multinetValues(raw));
+  const result = validateStackConfig(raw);
   if (!result.ok) throw new UsageError(formatConfigErrors(result.errors));
   return {
     config: result.config,

@@ -4,7 +4,7 @@
  * test/golden/<stack>.yaml so a PR shows its manifest diff (`npm run render:golden` updates them).
  * The CLI itself runs as a child process: same bytes as in-process, clean failure on bad config.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -178,6 +178,27 @@ describe("the render command", () => {
       const documents = parseAllDocuments(readFileSync(path.join(out, file), "utf8")).map((d) => d.toJS());
       expect(documents).toEqual(manifests.filter((m) => `${m.component}.yaml` === file).map((m) => m.object));
     }
+  });
+
+  it("refuses hostile stack files at once: nothing on stdout, one line per problem, no stack trace", async () => {
+    const corpus = path.join(repoRoot, "test", "fixtures", "hostile");
+    const cases = ["file-latin1", "yaml-alias-bomb", "ns-cyrillic-m", "many-problems"].map((name) => `Pulumi.${name}.yaml`);
+    const outcomes = await Promise.all(cases.map((name) => new Promise<{ name: string; code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
+      const started = Date.now();
+      const child = execFile("node", ["dist/render.js", "--config", path.join(corpus, name)], { cwd: repoRoot, timeout: 30_000 },
+        (_, stdout, stderr) => resolve({ name, code: child.exitCode, stdout, stderr, ms: Date.now() - started }));
+    })));
+    for (const { name, code, stdout, stderr, ms } of outcomes) {
+      expect(code, name).toBe(1);
+      expect(stdout, name).toBe("");
+      expect(stderr, name).not.toMatch(/^\s+at |Error: .*\n\s+at /m);
+      const lines = stderr.trimEnd().split("\n");
+      expect(lines[0], name).toMatch(/^error: /);
+      // Every further line is one problem: "  - <key>: …" (config) or "<file>: …" (the file itself).
+      for (const line of lines.slice(1)) expect(line, name).toMatch(/^ {2}- \S|^\/\S+\.yaml: /);
+      expect(ms, name).toBeLessThan(30_000);
+    }
+    expect(outcomes.find((o) => o.name === "Pulumi.many-problems.yaml")!.stderr.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(5);
   });
 
   it("on bad config exits 1 with preview's errors on stderr and nothing on stdout", async () => {

@@ -1,8 +1,9 @@
 /**
- * Checks that span several keys: address ranges that must not overlap, names that must be unique,
- * references that must resolve, interface names a pod must not reuse.
+ * Checks that span several keys: addresses (addressChecks.ts), names that must be unique, references
+ * that must resolve, interface names a pod must not reuse.
  */
-import { cidrContains, cidrsOverlap, compareAddresses, parseCidr, type Cidr } from "./cidr";
+import { addressProblems } from "./addressChecks";
+import { cidrContains, compareAddresses, parseCidr } from "./cidr";
 import { configKey } from "./errors";
 import { systemNamespaces } from "./values";
 import { attachmentInterfaces, nadReference, podChoosesAddresses } from "./references";
@@ -16,29 +17,10 @@ import { whereaboutsIpamProblems, whereaboutsStackProblems } from "./whereabouts
  */
 export function crossFieldProblems(sections: Partial<StackConfig>): string[] {
   const { flannel, calico, networks, samplePod } = sections;
-  const problems: string[] = [...whereaboutsStackProblems(sections), ...policyProblems(sections)];
-  const pools = (calico?.poolCidrs ?? []).map((text) => parseCidr(text)!);
-  const flannelNetwork = flannel?.enabled ? parseCidr(flannel.network)! : undefined;
-
-  const overlapWithPools = (candidate: Cidr, key: string) => {
-    for (const [i, pool] of pools.entries()) {
-      if (cidrsOverlap(candidate, pool)) {
-        problems.push(`${key}: "${candidate.text}" overlaps the Calico pool ${configKey(["calico", "poolCidrs", i])} "${pool.text}"; pods would get duplicate addresses. Allowed: a range outside every Calico pool`);
-      }
-    }
-  };
-
-  if (flannelNetwork) overlapWithPools(flannelNetwork, configKey(["flannel", "network"]));
-
-  /** An attachment's addresses must stay out of Calico's pools and the Flannel network. */
-  const outsideOtherNetworks = (candidate: Cidr, key: string) => {
-    overlapWithPools(candidate, key);
-    if (flannelNetwork && cidrsOverlap(candidate, flannelNetwork)) {
-      problems.push(`${key}: "${candidate.text}" overlaps ${configKey(["flannel", "network"])} "${flannelNetwork.text}"; allowed: a subnet outside the Flannel network`);
-    }
-  };
+  const problems: string[] = [...addressProblems({ flannel, calico, networks, samplePod }), ...whereaboutsStackProblems(sections), ...policyProblems(sections)];
 
   const defined = new Map<string, number>();
+  const firstFlannel = networks?.findIndex((n) => n.type === "flannel") ?? -1;
   networks?.forEach((network, i) => {
     const id = `${network.namespace}/${network.name}`;
     const first = defined.get(id);
@@ -51,7 +33,6 @@ export function crossFieldProblems(sections: Partial<StackConfig>): string[] {
       problems.push(`${configKey(["networks", i, "createNamespace"])}: true but namespace "${network.namespace}" belongs to Kubernetes; allowed: false (multinet never creates or deletes ${systemNamespaces.join(", ")})`);
     }
     if (network.type === "flannel") {
-      const firstFlannel = networks.findIndex((n) => n.type === "flannel");
       if (firstFlannel < i) {
         problems.push(`${configKey(["networks", i, "type"])}: "flannel" is already the type of ${configKey(["networks", firstFlannel])}; allowed: one flannel network (two would share the node's cni0 bridge and FLANNEL_SUBNET and hand out the same addresses); pods in other namespaces can reference it as <namespace>/<name>`);
       }
@@ -60,21 +41,15 @@ export function crossFieldProblems(sections: Partial<StackConfig>): string[] {
       }
       return;
     }
-    if (network.ipam.type === "static") {
-      network.ipam.addresses?.forEach((address, a) =>
-        outsideOtherNetworks(parseCidr(address.address)!, configKey(["networks", i, "ipam", "addresses", a, "address"])));
-      return;
-    }
+    if (network.ipam.type === "static") return;
     if (network.ipam.type === "whereabouts") {
-      outsideOtherNetworks(parseCidr(network.ipam.range)!, configKey(["networks", i, "ipam", "range"]));
       problems.push(...whereaboutsIpamProblems(network.ipam, ["networks", i, "ipam"]));
       return;
     }
     network.ipam.ranges.forEach((range, r) => {
       const subnet = parseCidr(range.subnet)!;
       const rangeKey = ["networks", i, "ipam", "ranges", r];
-      outsideOtherNetworks(subnet, configKey([...rangeKey, "subnet"]));
-      for (const field of ["rangeStart", "rangeEnd", "gateway"] as const) {
+      for (const field of ["rangeStart", "rangeEnd"] as const) {
         const address = range[field];
         if (address !== undefined && !cidrContains(subnet, address)) {
           problems.push(`${configKey([...rangeKey, field])}: "${address}" is outside the subnet "${subnet.text}"; allowed: an address inside it`);
@@ -91,10 +66,13 @@ export function crossFieldProblems(sections: Partial<StackConfig>): string[] {
       problems.push(`${configKey(["samplePod", "networks"])}: [] but ${configKey(["samplePod", "enabled"])} is true; allowed: at least one NAD name from multinet:networks`);
     }
     const interfaces = new Set<string>();
+    const ifnames = attachmentInterfaces(samplePod.networks);
+    const known = [...defined.keys()];
+    const allowed = known.length ? `${known.slice(0, 10).join(", ")}${known.length > 10 ? `, … (${known.length} in all)` : ""}` : "none (multinet:networks is empty)";
     samplePod.networks.forEach((ref, i) => {
       const reference = nadReference(ref, samplePod.namespace);
       if (networks && !defined.has(reference)) {
-        problems.push(`${configKey(["samplePod", "networks", i, "name"])}: "${ref.name}" (namespace "${reference.split("/")[0]}") is not defined in multinet:networks; allowed: ${defined.size ? [...defined.keys()].join(", ") : "none (multinet:networks is empty)"}`);
+        problems.push(`${configKey(["samplePod", "networks", i, "name"])}: "${ref.name}" (namespace "${reference.split("/")[0]}") is not defined in multinet:networks; allowed: ${allowed}`);
       }
       const target = networks?.[defined.get(reference) ?? -1];
       const podChosen = target !== undefined && podChoosesAddresses(target);
@@ -104,8 +82,7 @@ export function crossFieldProblems(sections: Partial<StackConfig>): string[] {
       if (target !== undefined && !podChosen && ref.ips) {
         problems.push(`${configKey(["samplePod", "networks", i, "ips"])}: ${JSON.stringify(ref.ips)} but NAD ${reference} assigns addresses itself; allowed: ips only for a static-IPAM NAD without addresses`);
       }
-      ref.ips?.forEach((ip, k) => outsideOtherNetworks(parseCidr(ip)!, configKey(["samplePod", "networks", i, "ips", k])));
-      const ifname = attachmentInterfaces(samplePod.networks)[i];
+      const ifname = ifnames[i];
       if (ifname === "eth0" || interfaces.has(ifname)) {
         problems.push(`${configKey(["samplePod", "networks", i, "interface"])}: "${ifname}" is already taken in the pod; allowed: a unique name other than eth0`);
       }

@@ -12,16 +12,32 @@ export interface Cidr {
  * decimal parts, as Go (and so Calico and flanneld) reads it: `010.0.0.0/8` or `10.1/16` are not.
  */
 export function parseCidr(text: string): Cidr | undefined {
-  if (typeof text !== "string" || !ipaddr.isValidCIDR(text)) return undefined;
-  if (!isIp(text.slice(0, text.lastIndexOf("/")))) return undefined;
-  const [address, prefix] = ipaddr.parseCIDR(text);
+  // No CIDR is longer than an IPv6 address and prefix; longer text is not handed to the parser.
+  if (typeof text !== "string" || text.length > 64) return undefined;
+  // ipaddr.js parses slowly, and validation reads each CIDR several times: remember the answers
+  // (a bounded memo, so a long-lived process does not grow without end).
+  if (parsed.has(text)) return parsed.get(text);
+  if (parsed.size >= 200_000) parsed.clear();
+  const slash = text.lastIndexOf("/");
+  const prefix = text.slice(slash + 1);
+  const valid = slash > 0 && /^(0|[1-9][0-9]{0,2})$/.test(prefix) && Number(prefix) <= (text.includes(":") ? 128 : 32) && isIp(text.slice(0, slash));
+  const result = valid ? cidrOf(text) : undefined;
+  parsed.set(text, result);
+  return result;
+}
+
+const parsed = new Map<string, Cidr | undefined>();
+
+function cidrOf(text: string): Cidr {
+  // The family's own parser: ipaddr.parseCIDR tries IPv6 first, slowly, for every IPv4 CIDR.
+  const [address, prefix] = text.includes(":") ? ipaddr.IPv6.parseCIDR(text) : ipaddr.IPv4.parseCIDR(text);
   return { text, address, prefix };
 }
 
 /** True for a dotted-quad IPv4 (no leading zeros) or a valid IPv6 address, without prefix. */
 export function isIp(text: string): boolean {
-  if (typeof text !== "string") return false;
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return !/(^|\.)0\d/.test(text);
+  if (typeof text !== "string" || text.length > 64) return false;
+  if (!text.includes(":")) return ipaddr.IPv4.isValidFourPartDecimal(text) && !/(^|\.)0\d/.test(text);
   return ipaddr.IPv6.isValid(text);
 }
 
@@ -35,9 +51,8 @@ export function isNetworkAddress(cidr: Cidr): boolean {
 
 /** True when the address lies inside the CIDR (same family only). */
 export function cidrContains(cidr: Cidr, address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  const parsed = ipaddr.parse(address);
-  return parsed.kind() === cidr.address.kind() && parsed.match([cidr.address, cidr.prefix] as [typeof parsed, number]);
+  const host = parseCidr(`${address}/${address.includes(":") ? 128 : 32}`);
+  return host !== undefined && host.address.kind() === cidr.address.kind() && host.address.match([cidr.address, cidr.prefix] as [typeof host.address, number]);
 }
 
 /** True when two CIDRs share at least one address. */

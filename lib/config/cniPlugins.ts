@@ -1,7 +1,8 @@
 /** `multinet:cniPlugins`: the optional installer of the reference CNI plugins the NADs delegate to. */
 import { z } from "zod";
 import { maxUnavailableSchema, resourcesSchema, schedulingFields, timeoutSecondsSchema } from "./pods";
-import { dnsLabel, image, strict } from "./values";
+import { image } from "./kubernetes";
+import { dnsLabel, strict } from "./values";
 import { versions } from "./versions";
 
 /**

@@ -8,12 +8,17 @@ export const configNamespace = "multinet";
 
 export type Path = readonly PropertyKey[];
 
+/** Text cut to about `max` characters, saying how long it was: error lines stay short whatever the input. */
+export function shorten(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max - 20)}…(${text.length} characters)`;
+}
+
 /** `multinet:flannel.backend.vni`, `multinet:networks[1].ipam.ranges[0].subnet`. */
 export function configKey(path: Path): string {
   let key = configNamespace;
   path.forEach((segment, index) => {
     if (typeof segment === "number") key += `[${segment}]`;
-    else key += `${index === 0 ? ":" : "."}${String(segment)}`;
+    else key += `${index === 0 ? ":" : "."}${shorten(String(segment))}`;
   });
   return key;
 }
@@ -29,7 +34,7 @@ function valueAt(input: unknown, path: Path): unknown {
 
 function show(value: unknown): string {
   if (value === undefined) return "(not set)";
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

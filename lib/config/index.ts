@@ -9,17 +9,21 @@
 import type { z } from "zod";
 import { crossFieldProblems } from "./checks";
 import { describeIssue, configKey, type Path } from "./errors";
+import { namespaceProblems } from "./configKeys";
 import { stackConfigSchema, type StackConfig } from "./schema";
+import { multinetValues } from "./sources";
 
 export * from "./references";
 export * from "./namespaces";
 export * from "./sources";
+export { pulumiConfigFromStackText, StackFileError, stackFileMaxBytes } from "./stackFile";
 export * from "./schema";
 export { configKey, configNamespace, formatConfigErrors } from "./errors";
-export { imageProblem, isDnsLabel, isInterfaceName, quantityValue } from "./values";
+export { imageProblem, isDnsSubdomain, isLabelValue, labelKeyProblem, quantityValue } from "./kubernetes";
+export { interfaceNameProblem, isDnsLabel, isInterfaceName } from "./values";
 export { multusSchema } from "./multus";
 export { flannelSchema } from "./flannel";
-export { autodetectionSchema, calicoSchema } from "./calico";
+export { calicoSchema } from "./calico";
 export { cniPluginsInImage, cniPluginsNeverInstalled, cniPluginsSchema } from "./cniPlugins";
 export { networkSchema } from "./networks";
 export { whereaboutsSchema } from "./whereabouts";
@@ -47,6 +51,18 @@ export function validateConfig(input: Record<string, unknown>): ConfigResult {
   }
   errors.push(...crossFieldProblems(sections as Partial<StackConfig>));
   return errors.length ? { ok: false, errors } : { ok: true, config: sections as StackConfig };
+}
+
+/**
+ * Validates a Pulumi config map (`{"multinet:flannel": "<json>", "kubernetes:context": …}`, as the
+ * engine hands it to the program or a stack file is read): keys whose namespace was surely meant to
+ * be `multinet` are errors too, reported with the rest.
+ */
+export function validateStackConfig(allConfig: Record<string, string>): ConfigResult {
+  const keyProblems = namespaceProblems(Object.keys(allConfig));
+  const result = validateConfig(multinetValues(allConfig));
+  if (!keyProblems.length) return result;
+  return { ok: false, errors: [...keyProblems, ...(result.ok ? [] : result.errors)] };
 }
 
 /**

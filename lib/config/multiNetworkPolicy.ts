@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { maxUnavailableSchema, resourcesSchema, schedulingFields, timeoutSecondsSchema } from "./pods";
-import { dnsLabel, image, strict } from "./values";
+import { image } from "./kubernetes";
+import { dnsLabel, strict } from "./values";
 
 /**
  * The NAD types (the type of the NAD's plugin, or of its first plugin in a conflist:

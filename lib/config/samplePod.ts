@@ -1,7 +1,8 @@
 /** `multinet:samplePod`: a pod that asks for the attachments, to show (and verify) they work. */
 import { z } from "zod";
+import { image } from "./kubernetes";
 import { resourcesSchema, timeoutSecondsSchema } from "./pods";
-import { cidr, dnsLabel, image, interfaceName, strict } from "./values";
+import { cidr, dnsLabel, interfaceName, strict } from "./values";
 import { versions } from "./versions";
 
 export const samplePodSchema = strict({

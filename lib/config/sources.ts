@@ -7,7 +7,6 @@
  * Encrypted values are handled one way, withoutSecureValues; each consumer says whether it refuses a
  * file holding them or drops them. Pure: the file system is lib/files/stackFiles.ts's.
  */
-import { parse } from "yaml";
 import { configNamespace } from "./errors";
 import type { StackConfig } from "./schema";
 
@@ -16,7 +15,8 @@ import type { StackConfig } from "./schema";
  * engine hands it to the program) and parses structured values the way `Config.getObject` does.
  */
 export function multinetValues(allConfig: Record<string, string>): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
+  // No prototype: a key named __proto__ or constructor is an ordinary (unknown) key.
+  const values: Record<string, unknown> = Object.create(null);
   for (const [fullKey, raw] of Object.entries(allConfig)) {
     const match = /^([^:]+):(?:config:)?(.+)$/.exec(fullKey);
     if (!match || match[1] !== configNamespace) continue;
@@ -45,7 +45,7 @@ export function withoutSecureValues(values: Record<string, unknown>): { values: 
   const walk = (value: unknown, key: string): unknown => {
     if (Array.isArray(value)) return value.map((item, i) => walk(item, `${key}[${i}]`));
     if (!value || typeof value !== "object") return value;
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(null);
     for (const [k, v] of Object.entries(value)) {
       const child = key ? `${key}.${k}` : k;
       if (isSecureValue(v)) dropped.push(child);
@@ -67,23 +67,6 @@ export type SecureValues = "refuse" | "drop";
 export interface StackFileConfig {
   config: Record<string, string>;
   dropped: string[];
-}
-
-/**
- * Parses the text of a stack file (`source` names it in errors): every key namespaced
- * (`multinet:flannel`), structured values as JSON text, plain values as strings.
- */
-export function pulumiConfigFromStackText(text: string, source: string, secure: SecureValues, project = configNamespace): StackFileConfig {
-  const document = parse(text) as { config?: Record<string, unknown> } | null;
-  const namespaced = Object.fromEntries(Object.entries(document?.config ?? {})
-    .map(([key, value]) => [key.includes(":") ? key : `${project}:${key}`, value]));
-  const { values, dropped } = withoutSecureValues(namespaced);
-  if (dropped.length && secure === "refuse") {
-    throw new Error(`${source}: ${dropped.join(", ")} ${dropped.length === 1 ? "is" : "are"} encrypted; only the Pulumi CLI can decrypt it (render and the tests cannot); use a copy with a stand-in value`);
-  }
-  const config = Object.fromEntries(Object.entries(values)
-    .map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
-  return { config, dropped };
 }
 
 /**

@@ -1,6 +1,7 @@
 /** `multinet:verification`: the preflight and verification commands (scripts/verify.ts) Pulumi runs. */
 import { z } from "zod";
-import { image, strict } from "./values";
+import { image } from "./kubernetes";
+import { strict } from "./values";
 import { versions } from "./versions";
 
 export const verificationSchema = strict({

@@ -2,9 +2,9 @@
  * The stack files on disk: where the project and its stacks are, and reading one. Parsing the text
  * into config is lib/config/sources.ts's.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { pulumiConfigFromStackText, type SecureValues, type StackFileConfig } from "../config";
+import { pulumiConfigFromStackText, StackFileError, stackFileMaxBytes, type SecureValues, type StackFileConfig } from "../config";
 
 /** The project root: the nearest folder upward that holds Pulumi.yaml (works from lib/, dist/ or a bundle). */
 export function findRepoRoot(start: string): string {
@@ -31,7 +31,10 @@ export function stackNames(): string[] {
  * values refuse the file or are dropped (lib/config/sources.ts).
  */
 export function readStackFile(file: string, secure: SecureValues): StackFileConfig {
-  return pulumiConfigFromStackText(readFileSync(file, "utf8"), file, secure);
+  // The size is checked before reading, so a huge file is refused without loading it.
+  const size = statSync(file).size;
+  if (size > stackFileMaxBytes) throw new StackFileError(file, [`is ${size} bytes; stack files are limited to ${stackFileMaxBytes} bytes`]);
+  return pulumiConfigFromStackText(readFileSync(file), file, secure);
 }
 
 /**
