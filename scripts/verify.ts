@@ -9,19 +9,27 @@
  * The config: `MULTINET_CONFIG` (the validated config as JSON, which the Pulumi commands pass: the
  * config Pulumi deploys, ESC environments and `-c` overrides included) when set, else the stack file.
  *
- * Exit codes: 0 every check passed (or `--exit-zero`, even when the checks could not run), 1 a check
- * failed, 2 the checks could not run (bad arguments or config, no kube context, API server
- * unreachable, credentials rejected) — always with a one-line reason, never a stack trace.
+ * `--timeout` (else `multinet:verification.timeoutSeconds`) is the run's wall-clock deadline
+ * (lib/kube/deadline.ts), in-flight requests included.
+ *
+ * Exit codes, the same for verify and preflight: 0 every check passed (or `--exit-zero`, even when
+ * the checks could not run), 1 a check failed (a read that kept failing until the deadline
+ * included), 2 the checks could not run (bad arguments or config, no kube context, API server
+ * unreachable, credentials or credential plugin rejected, a server that is not the Kubernetes API)
+ * — always with a one-line reason, never a stack trace. docs/verification.md has the table.
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { StackConfig } from "../lib/config";
 import { configEnvVar, formatConfigErrors, validateConfig, validateStackConfig } from "../lib/config";
-import { connect, isRetryable, KubeError, pollUntil, type Kube } from "../lib/kube/connection";
+import { judgeUntil } from "../lib/kube/attempts";
+import { connect, KubeError, type Kube } from "../lib/kube/connection";
+import { endCredentialPlugins } from "../lib/kube/credentials";
+import { RunDeadline } from "../lib/kube/deadline";
 import { deletePeer, ping, startPeer } from "../lib/kube/peer";
 import { preflightSnapshot, verifySnapshot } from "../lib/kube/reads";
 import { readStackFile, stackFilePath, stackNameOf, stackNames } from "../lib/files/stackFiles";
-import { buildReport, errorReport, fail, formatReport, type Finding, type Report, type ReportKind } from "../lib/verify/findings";
+import { buildReport, errorReport, formatReport, type Finding, type Report, type ReportKind } from "../lib/verify/findings";
 import { judgePingObservation, peerAttachmentAddress, peerNodes, peerPod, peerPodName, pingPlan } from "../lib/verify/ping";
 import { preflightFindings } from "../lib/verify/preflight";
 import type { PingAttempt, PingObservation, VerifySnapshot } from "../lib/verify/snapshot";
@@ -131,6 +139,32 @@ function loadStack(file: string): { config: StackConfig; kubeContext?: string; n
   };
 }
 
+/** How long deleting the peer pod may take once the deadline has passed. */
+const cleanupGraceMs = 15_000;
+
+/** `MULTINET_MAX_RESPONSE_BYTES`: a larger cap for one API answer, for clusters whose node list passes 64 MiB. */
+function maxResponseBytes(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.MULTINET_MAX_RESPONSE_BYTES;
+  if (text === undefined) return undefined;
+  const bytes = Number(text);
+  if (!Number.isSafeInteger(bytes) || bytes < 1024) throw new UsageError(`MULTINET_MAX_RESPONSE_BYTES: "${text}" is not a whole number of bytes, at least 1024`);
+  return bytes;
+}
+
+/** With `--timeout 0` (look once, do not wait), the one look still ends within this. */
+const lookOnceSeconds = 30;
+
+/**
+ * The preflight judges what it reads the first time (it does not wait for the cluster to change);
+ * a read that fails is retried until the deadline, as the verification's.
+ */
+async function preflight(kube: Kube, config: StackConfig, opts: Options, timeoutSeconds: number): Promise<{ findings: Finding[]; note?: string }> {
+  const { findings, note } = await judgeUntil(kube, timeoutSeconds, async () => ({
+    findings: preflightFindings(config, await preflightSnapshot(kube, config), { stack: opts.stack, adoptExisting: opts.adoptExisting }),
+  }), () => true);
+  return { findings, ...(note ? { note } : {}) };
+}
+
 /** `addresses`: the sample pod's attachment addresses, from the judgement that passed it. */
 async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot, addresses: Map<string, string>, deadline: number): Promise<PingObservation> {
   const plan = pingPlan(config);
@@ -141,6 +175,7 @@ async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot
   if ("skipped" in candidates) return { skipped: candidates.skipped };
   // The peer gets at least 90 seconds to start, even when the checks above used up most of the timeout.
   const peerDeadline = Math.max(deadline, Date.now() + 90_000);
+  kube.deadline.extendTo(peerDeadline);
   const lifetime = Math.ceil((peerDeadline - Date.now()) / 1000) + 120;
   const pod = peerPod(config, plan.attachments, candidates.nodes, lifetime);
   const where = { namespace: config.samplePod.namespace, name: peerPodName(config.samplePod.name), container: "peer" };
@@ -159,6 +194,8 @@ async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot
     }
   } finally {
     // Only the pod this run created is deleted; a failure to delete is a note, not a failed run.
+    // Past the deadline, the delete gets a few seconds of its own.
+    if (kube.deadline.signal.aborted) kube.deadline.grace(cleanupGraceMs);
     if (started.uid !== undefined) cleanup = await deletePeer(kube, where.namespace, where.name, started.uid || undefined);
   }
   const note = cleanup ? { cleanup: `${cleanup} (it stops itself after ${lifetime}s)` } : {};
@@ -166,31 +203,20 @@ async function runPing(kube: Kube, config: StackConfig, snapshot: VerifySnapshot
   return { peer: `${where.namespace}/${where.name}`, peerNode: started.pod.spec?.nodeName ?? "?", samplePodNode, results, ...note };
 }
 
-async function verify(kube: Kube, config: StackConfig, opts: Options): Promise<{ findings: Finding[]; note?: string }> {
-  const timeoutSeconds = opts.timeoutSeconds ?? config.verification.timeoutSeconds;
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  // Rollouts and the pod may still be settling right after a deploy: poll until green or the deadline.
-  // A request that fails on the way (timeout, 429, 5xx) is one failed attempt; rejected credentials end the run.
-  const polled = await pollUntil<{ snapshot?: VerifySnapshot; findings: Finding[]; addresses?: Map<string, string> }>(async () => {
-    try {
-      const snapshot = await verifySnapshot(kube, config);
-      const { findings, samplePodAddresses } = judgeSnapshot(config, snapshot);
-      return { done: findings.every((f) => f.ok), value: { snapshot, findings, addresses: samplePodAddresses } };
-    } catch (error) {
-      if (!isRetryable(error)) throw error;
-      return { done: false, value: { snapshot: undefined, findings: [fail("cluster/read", (error as Error).message)] } };
-    }
-  }, deadline, 5000);
-  const { snapshot, findings, addresses } = polled.value;
-  const note = polled.timedOut && timeoutSeconds > 0
-    ? `still failing after waiting ${timeoutSeconds}s (multinet:verification.timeoutSeconds, or --timeout)`
-    : undefined;
-  if (!snapshot || !addresses) return { findings, ...(note ? { note } : {}) };
+async function verify(kube: Kube, config: StackConfig, opts: Options, timeoutSeconds: number): Promise<{ findings: Finding[]; note?: string }> {
+  // Rollouts and the pod may still be settling right after a deploy: read until green or the deadline.
+  const judged = await judgeUntil(kube, timeoutSeconds, async () => {
+    const snapshot = await verifySnapshot(kube, config);
+    const { findings, samplePodAddresses } = judgeSnapshot(config, snapshot);
+    return { snapshot, findings, addresses: samplePodAddresses };
+  }, (read) => read.findings.every((f) => f.ok));
+  const { read, findings, note } = judged;
+  if (!read) return { findings, ...(note ? { note } : {}) };
   const pingConfig = opts.ping ? { ...config, verification: { ...config.verification, ping: { ...config.verification.ping, enabled: true } } } : config;
-  if (pingConfig.verification.ping.enabled && !polled.timedOut && pingConfig.samplePod.enabled) {
-    snapshot.ping = await runPing(kube, pingConfig, snapshot, addresses, deadline);
+  if (pingConfig.verification.ping.enabled && !judged.timedOut && pingConfig.samplePod.enabled) {
+    read.snapshot.ping = await runPing(kube, pingConfig, read.snapshot, read.addresses, kube.deadline.at);
   }
-  return { findings: [...findings, ...judgePingObservation(pingConfig, snapshot.ping)], ...(note ? { note } : {}) };
+  return { findings: [...findings, ...judgePingObservation(pingConfig, read.snapshot.ping)], ...(note ? { note } : {}) };
 }
 
 /** Where the report goes; a write resolves once the text is handed over, so an exit right after loses nothing. */
@@ -209,34 +235,46 @@ function emit(report: Report, json: boolean, io: VerifyIo): Promise<void> {
 export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: VerifyIo): Promise<number> {
   let opts: Options | undefined;
   let context: string | undefined;
+  let deadline: RunDeadline | undefined;
   try {
     opts = options(argv, env);
     const { config, kubeContext, note } = opts.file !== undefined ? loadStack(opts.file) : { config: configFromEnvironment(env[configEnvVar]!), kubeContext: undefined, note: undefined };
     if (note) await io.stderr(note);
-    const kube = await connect({ context: opts.context ?? kubeContext, env });
+    const timeoutSeconds = opts.timeoutSeconds ?? config.verification.timeoutSeconds;
+    deadline = timeoutSeconds > 0
+      ? new RunDeadline(Date.now() + timeoutSeconds * 1000, `${timeoutSeconds}s (multinet:verification.timeoutSeconds, or --timeout)`)
+      : new RunDeadline(Date.now() + lookOnceSeconds * 1000, `${lookOnceSeconds}s for one look (--timeout 0)`);
+    const kube = await connect({ context: opts.context ?? kubeContext, env, deadline, maxResponseBytes: maxResponseBytes(env) });
     context = kube.context;
-    let report: Report;
-    if (opts.kind === "preflight") {
-      report = buildReport("preflight", opts.stack, preflightFindings(config, await preflightSnapshot(kube, config), { stack: opts.stack, adoptExisting: opts.adoptExisting }), context);
-    } else {
-      const { findings, note } = await verify(kube, config, opts);
-      report = { ...buildReport("verify", opts.stack, findings, context), ...(note ? { note } : {}) };
-    }
+    const { findings, note: runNote } = opts.kind === "preflight" ? await preflight(kube, config, opts, timeoutSeconds) : await verify(kube, config, opts, timeoutSeconds);
+    const report: Report = { ...buildReport(opts.kind, opts.stack, findings, context), ...(runNote ? { note: runNote } : {}) };
     await emit(report, opts.json, io);
     return report.ok || opts.exitZero ? 0 : 1;
   } catch (error) {
     const known = error instanceof UsageError || error instanceof KubeError;
-    const message = known || !env.MULTINET_DEBUG ? (error as Error).message ?? String(error) : (error as Error).stack ?? String(error);
-    const hint = known || env.MULTINET_DEBUG ? "" : " (unexpected; MULTINET_DEBUG=1 prints the stack)";
-    await emit(errorReport(opts?.kind ?? "verify", opts?.stack ?? "?", `${message}${hint}`, context), opts?.json ?? argv.includes("--json"), io);
+    // Anything else is a bug of ours: its JavaScript text would only confuse, the stack is there on request.
+    const message = known ? (error as Error).message
+      : env.MULTINET_DEBUG ? (error as Error).stack ?? String(error)
+        : "an unexpected internal error (a bug in multinet; MULTINET_DEBUG=1 prints the stack)";
+    await emit(errorReport(opts?.kind ?? "verify", opts?.stack ?? "?", message, context), opts?.json ?? argv.includes("--json"), io);
     // failOnError: false (--exit-zero) only records it: the report carries the error.
     return opts?.exitZero ? 0 : 2;
+  } finally {
+    deadline?.dispose();
   }
 }
 
 // Run as a command (not when a test imports runVerify). Exit explicitly: keep-alive sockets of the
 // API client must not hold the process open.
 if (require.main === module) {
+  // A credential plugin runs in its own process group: end it with the verifier, however it ends.
+  process.on("exit", endCredentialPlugins);
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    process.on(signal, () => {
+      endCredentialPlugins();
+      process.exit(code);
+    });
+  }
   const to = (stream: NodeJS.WriteStream) => (text: string) => new Promise<void>((resolve) => stream.write(text, () => resolve()));
   runVerify(process.argv.slice(2), process.env, { stdout: to(process.stdout), stderr: to(process.stderr) })
     .then((code) => process.exit(code), () => process.exit(2));

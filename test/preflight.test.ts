@@ -124,10 +124,21 @@ describe("Calico pools", () => {
       .toBe('pool extra 10.10.0.0/16 not in multinet:calico.poolCidrs ["192.168.0.0/16"]; add it so the config checks see the real pools');
   });
 
-  it("skip when no IPPool API is served", () => {
+  it("fail when no IPPool API is served although Calico is installed: no pools prove nothing", () => {
     const findings = preflightFindings(stackConfig(), { ...healthy(), ipPools: undefined }, { stack: "fixture" });
-    expect(finding(findings, "preflight/calico-pools")).toMatchObject({ ok: true, skipped: true });
-    expect(finding(findings, "preflight/calico-pools-declared")).toMatchObject({ ok: true, skipped: true });
+    for (const check of ["preflight/calico-pools", "preflight/calico-pools-declared"]) {
+      expect(finding(findings, check)).toMatchObject({ ok: false });
+      expect(finding(findings, check).detail).toMatch(/^Calico is installed \(DaemonSet kube-system\/calico-node\) but neither IPPool API answers/);
+    }
+  });
+
+  it("skip, saying why, when neither Calico nor its IPPool API is there, or no pool exists yet", () => {
+    const noCalico = preflightFindings(stackConfig(), { ...healthy(), ipPools: undefined, calico: { daemonSets: [] } }, { stack: "fixture" });
+    expect(finding(noCalico, "preflight/calico-pools")).toMatchObject({ ok: true, skipped: true, detail: expect.stringMatching(/no Calico is installed$/) });
+    const noPools = preflightFindings(stackConfig(), { ...healthy(), ipPools: { api: "crd.projectcalico.org/v1", pools: [] } }, { stack: "fixture" });
+    for (const check of ["preflight/calico-pools", "preflight/calico-pools-declared"]) {
+      expect(finding(noPools, check)).toMatchObject({ ok: true, skipped: true, detail: expect.stringMatching(/^no Calico IPPool exists/) });
+    }
   });
 });
 
@@ -265,14 +276,5 @@ describe("objects that exist before multinet creates them (AlreadyExists since p
     expect(judgeExistingObjects([own], "fixture", false)).toMatchObject({ ok: true, detail: "none of multinet's objects exists as someone else's; 1 already this stack's" });
     expect(judgeExistingObjects([manual("DaemonSet", "kube-flannel-ds", "kube-flannel")], "fixture", true))
       .toMatchObject({ ok: true, detail: expect.stringContaining("kubernetes:upsertExistingObjects is set") });
-  });
-});
-
-describe("the CNI plugins installer's namespace", () => {
-  it("must exist when the installer is enabled", () => {
-    const snapshot = healthy();
-    const config = stackConfig({ cniPlugins: { enabled: true, namespace: "cni-installer" } });
-    expect(finding(preflightFindings(config, snapshot, { stack: "fixture" }), "preflight/namespaces").detail)
-      .toContain("cni-installer (multinet:cniPlugins.namespace) does not exist");
   });
 });

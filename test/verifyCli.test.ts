@@ -93,6 +93,8 @@ describe.concurrent("npm run verify without a reachable cluster", () => {
     expectCleanFailure(missing, /no stack "nope" \(stacks: .*staging/);
     const bad = await verify(["--stack", "staging", "--timeout", "soon"], { KUBECONFIG: kubeconfig("unused2", "https://127.0.0.1:1") });
     expectCleanFailure(bad, /--timeout: "soon" is not a whole number of seconds/);
+    const cap = await verify(["--stack", "staging"], { KUBECONFIG: kubeconfig("unused3", "https://127.0.0.1:1"), MULTINET_MAX_RESPONSE_BYTES: "lots" });
+    expectCleanFailure(cap, /MULTINET_MAX_RESPONSE_BYTES: "lots" is not a whole number of bytes, at least 1024$/m);
   });
 });
 
@@ -121,9 +123,9 @@ describe.concurrent("npm run verify against a loopback API server", () => {
   it("polls until the deadline and says it gave up waiting", async () => {
     const routes = clusterRoutes();
     delete routes["/apis/k8s.cni.cncf.io/v1/namespaces/default/network-attachment-definitions/flannel"];
-    const outcome = await against(routes, ["--timeout", "2"]);
+    const outcome = await against(routes, ["--timeout", "6"]);
     expect(outcome.code).toBe(1);
-    expect(outcome.stdout).toMatch(/^still failing after waiting 2s \(multinet:verification\.timeoutSeconds, or --timeout\)\nverify fixture: 14 passed, 1 failed \(nad\/default\/flannel\)/m);
+    expect(outcome.stdout).toMatch(/^still failing after waiting 6s \(multinet:verification\.timeoutSeconds, or --timeout\)\nverify fixture: 14 passed, 1 failed \(nad\/default\/flannel\)/m);
     // Read at least twice: once at the start, once at the deadline.
     expect(outcome.requests.filter((r) => r === "GET /api/v1/nodes").length).toBeGreaterThanOrEqual(2);
   });

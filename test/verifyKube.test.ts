@@ -3,10 +3,11 @@
  * happens before the request is sent, the HTTP status kept for retry decisions, and the peer pod's
  * ownership check before any delete.
  */
-import { ApiException, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type Exec, type RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { ApiException, type CoreV1Api } from "@kubernetes/client-node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import { describe, expect, it, vi } from "vitest";
 import { isAuthError, isRetryable, KubeError, type Kube } from "../lib/kube/connection";
+import { RunDeadline } from "../lib/kube/deadline";
 import { deletePeer, startPeer } from "../lib/kube/peer";
 import { listNodes } from "../lib/kube/reads";
 import { peerLabels } from "../lib/verify/ping";
@@ -14,16 +15,26 @@ import { peerLabels } from "../lib/verify/ping";
 const never = () => new Promise<never>(() => undefined);
 const apiError = (code: number, message = "") => new ApiException(code, message, JSON.stringify({ kind: "Status", message, code }), {});
 
+/**
+ * A Kube whose writes are `core`'s stubs and whose reads (`get`) go to the stub named after
+ * client-node's method for that path (listNode, readNamespacedPod, listNamespacedEvent).
+ */
 function kube(core: Partial<Record<keyof CoreV1Api, unknown>>, requestTimeoutMs = 100): Kube {
+  const stub = core as Record<string, (request?: unknown) => Promise<unknown>>;
+  const get = (path: string, query: Record<string, string> = {}) => {
+    if (path === "/api/v1/nodes") return stub.listNode();
+    if (path.endsWith("/events")) return stub.listNamespacedEvent({ fieldSelector: query.fieldSelector });
+    if (/\/pods\/[^/]+$/.test(path)) return stub.readNamespacedPod();
+    return Promise.reject(new Error(`no stub for GET ${path}`));
+  };
   return {
     context: "test",
     server: "https://127.0.0.1:6443",
     core: core as unknown as CoreV1Api,
-    apps: {} as AppsV1Api,
-    rbac: {} as RbacAuthorizationV1Api,
-    custom: {} as CustomObjectsApi,
-    exec: {} as Exec,
+    get,
+    exec: {} as Kube["exec"],
     requestTimeoutMs,
+    deadline: new RunDeadline(Date.now() + 60_000, "test"),
   };
 }
 
@@ -89,6 +100,13 @@ describe.concurrent("the peer pod", () => {
     expect(await deletePeer(unreadable, "default", "multinet-sample-peer")).toMatch(/^cannot check the peer pod default\/multinet-sample-peer before deleting it: .*403 Forbidden/);
     const gone = kube({ readNamespacedPod: () => Promise.resolve(peer()), deleteNamespacedPod: () => Promise.reject(apiError(404)) });
     expect(await deletePeer(gone, "default", "multinet-sample-peer")).toBeUndefined();
+  });
+
+  it("says an answer client-node's models trip over is malformed, without JavaScript's words", async () => {
+    const tripping = kube({ readNamespacedPod: () => Promise.reject(apiError(404)), createNamespacedPod: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'uid')")) });
+    expect(await startPeer(tripping, peer(), Date.now() + 5000)).toEqual({
+      error: "cannot create the peer pod default/multinet-sample-peer: the API server's answer could not be read (not the shape of a Kubernetes object)",
+    });
   });
 
   it("never replaces a pod of the same name that is not the verifier's", async () => {

@@ -13,7 +13,8 @@ import { against, clusterRoutes, kubeconfig, verifyProcess } from "./helpers/ver
 const dir = mkdtempSync(path.join(tmpdir(), "multinet-verify-shell-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.concurrent("npm run verify as a process", () => {
+// tsx compiles the script at start: tens of seconds on a busy machine.
+describe.concurrent("npm run verify as a process", { timeout: 90_000 }, () => {
   it("exits 2 with one error line on stderr and nothing on stdout when it cannot reach the cluster", async () => {
     const outcome = await verifyProcess(["--stack", "staging"], { KUBECONFIG: kubeconfig(dir, "refused", "https://127.0.0.1:1") });
     expect(outcome.code, outcome.stderr).toBe(2);

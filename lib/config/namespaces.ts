@@ -29,7 +29,6 @@ export function neededNamespaces(config: StackConfig): NeededNamespace[] {
       ...config.policies.map((policy, i) => ({ name: policy.namespace, key: configKey(["policies", i, "namespace"]), created: false })),
     ] : []),
     ...(config.samplePod.enabled ? [{ name: config.samplePod.namespace, key: configKey(["samplePod", "namespace"]), created: false }] : []),
-    ...(config.cniPlugins.enabled ? [{ name: config.cniPlugins.namespace, key: configKey(["cniPlugins", "namespace"]), created: false }] : []),
   ];
   const byName = new Map<string, NeededNamespace>();
   for (const asker of askers) {

@@ -10,7 +10,7 @@ export const verificationSchema = strict({
     description: "a failed check, or a verification that could not run, fails `pulumi up`; `false` only records it (findings or `error`) in the `verification` output",
   }),
   timeoutSeconds: z.number().int().min(10).max(3600).default(300).meta({
-    description: "10–3600; how long the verification waits for rollouts, the sample pod and the peer pod (at least 90 s for the peer) before their checks count as failed",
+    description: "10–3600; the wall-clock deadline of each run of the preflight and the verification, waiting for rollouts, the sample pod and the peer pod (at least 90 s for the peer) included; what is still failing then counts as failed",
   }),
   // Each node leases its own flannel subnet, so a reply proves a packet crossed nodes. Other
   // attachments are skipped: host-local IPAM hands out the same addresses on every node, static

@@ -1,36 +1,21 @@
 /**
- * The connection to the Kubernetes API: load the kubeconfig the way kubectl does, pick the context
- * and prove the API server is there (failing within seconds, with a sentence, when it is not);
- * the errors a request can end with, each request's deadline, and the bounded poll every wait uses.
+ * The connection to the Kubernetes API: load the kubeconfig the way kubectl does, pick the context,
+ * get the credential (lib/kube/kubeconfig.ts) and prove the API server is there (failing within
+ * seconds, with a sentence, when it is not); then every request within its own time-out and the
+ * run's deadline (lib/kube/deadline.ts), through the capped transport (lib/kube/http.ts), and the
+ * bounded poll every wait uses. The errors are lib/kube/errors.ts.
  */
-import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import * as path from "node:path";
 import {
-  ApiException, AppsV1Api, CoreV1Api, createConfiguration, CustomObjectsApi, Exec, KubeConfig, RbacAuthorizationV1Api, ServerConfiguration, VersionApi,
-  type Configuration, type RequestContext, type ResponseContext,
+  ApiException, CoreV1Api, createConfiguration, HttpMethod, KubeConfig, RequestContext, ServerConfiguration, VersionApi,
+  type Configuration, type ResponseContext,
 } from "@kubernetes/client-node";
+import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
+import { RunDeadline } from "./deadline";
+import { describeRequestError, isNotFound, isPermanent, KubeError, networkCodes, statusOf } from "./errors";
+import { cappedHttpLibrary, defaultMaxResponseBytes, send, TransportError } from "./http";
+import { kubeconfigSource, resolveCredentialPlugin } from "./kubeconfig";
 
-/** A failure the user can act on; its message is printed as is, without a stack trace. */
-export class KubeError extends Error {
-  /** The HTTP status the API server answered with, when it answered. */
-  readonly status?: number;
-
-  constructor(message: string, status?: number) {
-    super(message);
-    if (status !== undefined) this.status = status;
-  }
-}
-
-/** The credentials were rejected or lack a permission: waiting will not change that. */
-export function isAuthError(error: unknown): boolean {
-  return error instanceof KubeError && (error.status === 401 || error.status === 403);
-}
-
-/** A failed request worth another attempt before the deadline: timeouts, 429, 5xx, dropped connections. */
-export function isRetryable(error: unknown): boolean {
-  return error instanceof KubeError && !isAuthError(error);
-}
+export { describeRequestError, isAuthError, isNotFound, isRetryable, KubeError, statusOf } from "./errors";
 
 export interface KubeOptions {
   /** Context to use instead of the kubeconfig's current-context. */
@@ -41,78 +26,84 @@ export interface KubeOptions {
   requestTimeoutMs?: number;
   /** Where KUBECONFIG and HOME are read: the process's environment unless given. */
   env?: NodeJS.ProcessEnv;
+  /** The run's deadline, which every request and exec stream is cut off at; none unless given. */
+  deadline?: RunDeadline;
+  /** The largest API answer read (lib/kube/http.ts). */
+  maxResponseBytes?: number;
+  /** The exec credential plugin's own time-out (the run's deadline applies too). */
+  credentialTimeoutMs?: number;
 }
 
 export interface Kube {
   context: string;
   server: string;
+  /** Writes (the ping's peer pod). */
   core: CoreV1Api;
-  apps: AppsV1Api;
-  rbac: RbacAuthorizationV1Api;
-  custom: CustomObjectsApi;
-  exec: Exec;
+  /**
+   * GET `path` (with `query`): the answer as the API server sent it, parsed JSON, not through
+   * client-node's models (which drop or mangle fields of the wrong type); a non-2xx answer is an
+   * ApiException carrying the status and body.
+   */
+  get(path: string, query?: Record<string, string>): Promise<unknown>;
+  /** Opens exec streams (lib/kube/exec.ts). */
+  exec: WebSocketHandler;
   requestTimeoutMs: number;
+  deadline: RunDeadline;
 }
 
-/** Where the kubeconfig comes from, in the words kubectl users know, and how to load it (kubectl's order). */
-function kubeconfigSource(env: NodeJS.ProcessEnv): { source: string; load: (kc: KubeConfig) => void } | undefined {
-  if (env.KUBECONFIG) {
-    const [first, ...more] = env.KUBECONFIG.split(path.delimiter).filter(Boolean);
-    return {
-      source: `KUBECONFIG=${env.KUBECONFIG}`,
-      load: (kc) => {
-        kc.loadFromFile(first);
-        for (const file of more) {
-          const next = new KubeConfig();
-          next.loadFromFile(file);
-          kc.mergeConfig(next);
-        }
-      },
-    };
-  }
-  const file = path.join(env.HOME ?? homedir(), ".kube", "config");
-  if (existsSync(file)) return { source: file, load: (kc) => kc.loadFromFile(file) };
-  if (env.KUBERNETES_SERVICE_HOST) return { source: "the in-cluster service account", load: (kc) => kc.loadFromCluster() };
-  return undefined;
-}
-
-const networkCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "ECONNRESET", "EAI_AGAIN", "EPIPE"]);
-
-/** One sentence for any error a request can end with. */
-export function describeRequestError(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; code?: unknown; message?: string; body?: unknown };
-  if (e?.name === "AbortError" || e?.name === "TimeoutError") return `no answer within ${timeoutMs / 1000}s`;
-  if (error instanceof ApiException) {
-    const body = typeof e.body === "string" ? (() => { try { return JSON.parse(e.body as string) as { message?: string }; } catch { return undefined; } })() : e.body as { message?: string } | undefined;
-    const message = body?.message ?? "";
-    if (error.code === 401) return `401 Unauthorized: the credentials of the context were rejected${message ? ` (${message})` : ""}`;
-    if (error.code === 403) return `403 Forbidden${message ? `: ${message}` : ""}`;
-    return `HTTP ${error.code}${message ? `: ${message}` : ""}`;
-  }
-  const reason = (e?.message ?? String(error)).replace(/^request to \S+ failed, reason: /, "");
-  return reason;
-}
-
-export const isNotFound = (error: unknown) => error instanceof ApiException && error.code === 404;
-
-/** Resolves with the promise's value, or rejects with a KubeError after `ms` (whatever hangs: auth plugins, sockets). */
-export function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+/**
+ * Resolves with the promise's value, or rejects with a KubeError after `ms` (whatever hangs:
+ * sockets, streams), or with the signal's reason once it aborts (the run's deadline).
+ */
+export function withDeadline<T>(promise: Promise<T>, ms: number, message: string, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new KubeError(message)), ms);
+    if (!signal) return;
+    onAbort = () => reject(new KubeError((signal.reason as Error).message));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort);
   });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, deadline]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  });
 }
 
-function apiConfiguration(kc: KubeConfig, server: string, timeoutMs: number): Configuration {
+/**
+ * A request's signal: aborted after `ms` or at the run's deadline, whichever comes first. Its own
+ * timer, not AbortSignal.timeout: a timeout signal held only by AbortSignal.any() can be garbage
+ * collected before it fires (nodejs/node#57736, fix in review as #57867). `done` ends the timer and
+ * the listener once the answer is in.
+ */
+export function requestSignal(run: RunDeadline, ms: number): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms / 1000}s`, "TimeoutError")), ms);
+  timer.unref();
+  const onDeadline = () => controller.abort(run.signal.reason);
+  if (run.signal.aborted) onDeadline();
+  else run.signal.addEventListener("abort", onDeadline, { once: true });
+  const done = () => {
+    clearTimeout(timer);
+    run.signal.removeEventListener("abort", onDeadline);
+  };
+  controller.signal.addEventListener("abort", done, { once: true });
+  return { signal: controller.signal, done };
+}
+
+/** Every request ends at its own time-out or the run's deadline, whichever comes first. */
+function apiConfiguration(kc: KubeConfig, server: string, timeoutMs: number, run: RunDeadline, maxBytes: number): Configuration {
   const deadline = {
     pre: (context: RequestContext) => {
-      context.setSignal(AbortSignal.timeout(timeoutMs));
+      context.setSignal(requestSignal(run, timeoutMs).signal);
       return Promise.resolve(context);
     },
     post: (response: ResponseContext) => Promise.resolve(response),
   };
-  return createConfiguration({ baseServer: new ServerConfiguration(server, {}), authMethods: { default: kc }, promiseMiddleware: [deadline] });
+  return createConfiguration({
+    baseServer: new ServerConfiguration(server, {}), authMethods: { default: kc }, promiseMiddleware: [deadline], httpApi: cappedHttpLibrary(maxBytes),
+  });
 }
 
 /**
@@ -121,9 +112,11 @@ function apiConfiguration(kc: KubeConfig, server: string, timeoutMs: number): Co
  * here, within `connectTimeoutMs`, as a KubeError that says which.
  */
 export async function connect(options: KubeOptions = {}): Promise<Kube> {
-  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 20000;
-  const found = kubeconfigSource(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const deadline = options.deadline ?? new RunDeadline(Number.MAX_SAFE_INTEGER, "no deadline");
+  const maxBytes = options.maxResponseBytes ?? defaultMaxResponseBytes;
+  const found = kubeconfigSource(env);
   if (!found) throw new KubeError("no kubeconfig: set KUBECONFIG or create ~/.kube/config (kubectl config view shows what kubectl uses)");
   const { source } = found;
 
@@ -146,12 +139,16 @@ export async function connect(options: KubeOptions = {}): Promise<Kube> {
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server) throw new KubeError(`kube context "${context}" (${source}) names no cluster with a server address`);
 
+  await resolveCredentialPlugin(kc, context, { env, timeoutMs: options.credentialTimeoutMs ?? 30000, deadline });
+
   const server = cluster.server;
-  const unreachable = (reason: string) => new KubeError(`cannot reach the Kubernetes API server ${server} (context "${context}"): ${reason}`);
+  const connectTimeoutMs = Math.min(options.connectTimeoutMs ?? 5000, Math.max(1, deadline.left));
+  const unreachable = (reason: string, permanent = false) => new KubeError(`cannot reach the Kubernetes API server ${server} (context "${context}"): ${reason}`, undefined, permanent);
   try {
-    await withDeadline(new VersionApi(apiConfiguration(kc, server, connectTimeoutMs)).getCode(), connectTimeoutMs + 1000,
-      `no answer within ${connectTimeoutMs / 1000}s`);
+    await withDeadline(new VersionApi(apiConfiguration(kc, server, connectTimeoutMs, deadline, maxBytes)).getCode(), connectTimeoutMs + 1000,
+      `no answer within ${connectTimeoutMs / 1000}s`, deadline.signal);
   } catch (error) {
+    if (error instanceof TransportError) throw new KubeError(`kube context "${context}": ${error.message}`, undefined, !error.transient);
     if (error instanceof KubeError) throw unreachable(error.message);
     if (isNotFound(error)) throw unreachable("it answered 404 on /version: not a Kubernetes API server");
     const code = (error as { code?: unknown }).code;
@@ -161,44 +158,75 @@ export async function connect(options: KubeOptions = {}): Promise<Kube> {
     throw unreachable(describeRequestError(error, connectTimeoutMs));
   }
 
-  const configuration = apiConfiguration(kc, server, requestTimeoutMs);
+  const configuration = apiConfiguration(kc, server, requestTimeoutMs, deadline, maxBytes);
+  const get = async (apiPath: string, query: Record<string, string> = {}) => {
+    const search = new URLSearchParams(query).toString();
+    const request = new RequestContext(`${server.replace(/\/+$/, "")}${apiPath}${search ? `?${search}` : ""}`, HttpMethod.GET);
+    request.setHeaderParam("Accept", "application/json");
+    await kc.applySecurityAuthentication(request);
+    const signal = requestSignal(deadline, requestTimeoutMs);
+    request.setSignal(signal.signal);
+    const response = await send(request, maxBytes).finally(signal.done);
+    const text = await response.body.text();
+    if (response.httpStatusCode < 200 || response.httpStatusCode >= 300) {
+      throw new ApiException(response.httpStatusCode, `HTTP ${response.httpStatusCode}`, text, response.headers);
+    }
+    return JSON.parse(text) as unknown;
+  };
   return {
     context,
     server,
     core: new CoreV1Api(configuration),
-    apps: new AppsV1Api(configuration),
-    rbac: new RbacAuthorizationV1Api(configuration),
-    custom: new CustomObjectsApi(configuration),
-    exec: new Exec(kc),
+    get,
+    exec: new WebSocketHandler(kc),
     requestTimeoutMs,
+    deadline,
   };
 }
 
 /**
- * `request()` within the request deadline. The AbortSignal of apiConfiguration starts only after
- * authentication, so an exec credential plugin that hangs is cut off here.
+ * `request()` within the request deadline and the run's: a stand-in for the signal where a request
+ * (a stub, a write through client-node's API classes) might not honour it.
  */
 export function timed<T>(kube: Kube, request: () => Promise<T>): Promise<T> {
-  return withDeadline(request(), kube.requestTimeoutMs + 1000, `no answer within ${kube.requestTimeoutMs / 1000}s`);
+  return withDeadline(request(), kube.requestTimeoutMs + 1000, `no answer within ${kube.requestTimeoutMs / 1000}s`, kube.deadline.signal);
 }
 
 /** Why a request failed, in one sentence: a KubeError's own message (a deadline), else the API's answer. */
 export function failureReason(kube: Kube, error: unknown): string {
-  return error instanceof KubeError ? error.message : describeRequestError(error, kube.requestTimeoutMs);
+  return describeRequestError(error, kube.requestTimeoutMs);
 }
 
-export const statusOf = (error: unknown) => (error instanceof ApiException ? error.code : undefined);
+/** A failed request as a KubeError that says what was being done, keeping its status and whether to retry. */
+export function requestFailure(kube: Kube, doing: string, error: unknown): KubeError {
+  return new KubeError(`${doing}: ${failureReason(kube, error)}`, statusOf(error) ?? (error instanceof KubeError ? error.status : undefined),
+    isPermanent(error) || (error instanceof KubeError && error.permanent));
+}
+
+
+/** How long before the deadline the last attempt of a poll starts, so it can finish by it. */
+const lastAttemptMs = 1000;
 
 /**
- * Calls `attempt` until it reports done or the deadline passes, `intervalMs` apart: a bounded poll.
+ * Calls `attempt` until it reports done or the deadline passes, `intervalMs` apart, the last one a
+ * second before the deadline: a bounded poll. `signal` (the run's deadline) ends the waiting early.
  * Returns the last value and whether it gave up.
  */
-export async function pollUntil<T>(attempt: () => Promise<{ done: boolean; value: T }>, deadline: number, intervalMs = 3000): Promise<{ value: T; timedOut: boolean }> {
-  for (;;) {
+export async function pollUntil<T>(attempt: () => Promise<{ done: boolean; value: T }>, deadline: number, intervalMs = 3000, signal?: AbortSignal): Promise<{ value: T; timedOut: boolean }> {
+  for (let last = false; ;) {
     const { done, value } = await attempt();
     if (done) return { value, timedOut: false };
     const left = deadline - Date.now();
-    if (left <= 0) return { value, timedOut: true };
-    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, left)));
+    if (last || left <= 0 || signal?.aborted) return { value, timedOut: true };
+    last = left <= intervalMs + lastAttemptMs;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, last ? Math.max(0, left - lastAttemptMs) : intervalMs);
+      function finish() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", finish);
+        resolve();
+      }
+      signal?.addEventListener("abort", finish);
+    });
   }
 }

@@ -3,64 +3,62 @@
  * with the request deadline, in the wire form `kubectl get -o json` prints. An object that does not
  * exist is undefined; any other failure is a KubeError naming what was read.
  */
-import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
-import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
-import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { StackConfig } from "../config";
 import { addonTargets } from "../verify/addons";
-import { podWarningMessages, type PodEvent } from "../verify/events";
+import { podWarningMessages } from "../verify/events";
 import { objectsMultinetCreates, type ExistingObject, type ObjectRef } from "../verify/existing";
 import { calicoDaemonSetCandidates, type PreflightSnapshot } from "../verify/preflight";
 import { verifyTargets, type AddonsSnapshot, type ApiObject, type DaemonSetState, type VerifySnapshot } from "../verify/snapshot";
-import { failureReason, isNotFound, KubeError, statusOf, timed, type Kube } from "./connection";
+import { isNotFound, KubeError, requestFailure, timed, type Kube } from "./connection";
 import { execInPod } from "./exec";
+import { parseShape, shapes, type Shape } from "./shapes";
 
 /**
- * client-node hands back class instances (Dates for timestamps); the checks judge the wire form,
- * as `kubectl get -o json` prints it.
+ * The object as the API server sent it (the wire form `kubectl get -o json` prints), in the shape
+ * the checks expect (lib/kube/shapes.ts); undefined when it does not exist; any other failure is a
+ * KubeError naming what was read.
  */
-function wire<T>(object: unknown): T {
-  return JSON.parse(JSON.stringify(object)) as T;
-}
-
-/** The object, undefined when it does not exist; any other failure is a KubeError naming what was read. */
-async function read<T>(kube: Kube, what: string, request: () => Promise<unknown>): Promise<T | undefined> {
+async function read<T>(kube: Kube, what: string, expected: Shape<T>, request: () => Promise<unknown>): Promise<T | undefined> {
+  let answer: unknown;
   try {
-    return wire<T>(await timed(kube, request));
+    answer = await timed(kube, request);
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    const reason = failureReason(kube, error);
-    throw new KubeError(`cannot read ${what}: ${reason}`, statusOf(error));
+    throw requestFailure(kube, `cannot read ${what}`, error);
   }
+  const parsed = parseShape(answer, expected);
+  if ("problem" in parsed) throw new KubeError(`cannot read ${what}: ${parsed.problem}`);
+  return parsed.value;
 }
 
 async function daemonSetState(kube: Kube, where: { namespace: string; name: string }, withPods: boolean): Promise<DaemonSetState> {
-  const daemonSet = await read<IDaemonSet>(kube, `DaemonSet ${where.namespace}/${where.name}`, () => kube.apps.readNamespacedDaemonSet(where));
+  const daemonSet = await read(kube, `DaemonSet ${where.namespace}/${where.name}`, shapes.daemonSet, () => kube.get(`/apis/apps/v1/namespaces/${where.namespace}/daemonsets/${where.name}`));
   if (!daemonSet || !withPods) return { daemonSet };
   const labelSelector = Object.entries(daemonSet.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
-  const list = await read<{ items: IPod[] }>(kube, `the pods of DaemonSet ${where.namespace}/${where.name}`,
-    () => kube.core.listNamespacedPod({ namespace: where.namespace, labelSelector }));
+  const list = await read(kube, `the pods of DaemonSet ${where.namespace}/${where.name}`, shapes.podList,
+    () => kube.get(`/api/v1/namespaces/${where.namespace}/pods`, { labelSelector }));
   const uid = daemonSet.metadata?.uid;
   const pods = (list?.items ?? []).filter((pod) => !uid || (pod.metadata?.ownerReferences ?? []).some((o) => o.uid === uid));
   return { daemonSet, pods };
 }
 
 export async function listNodes(kube: Kube): Promise<INode[]> {
-  return (await read<{ items: INode[] }>(kube, "the nodes", () => kube.core.listNode()))?.items ?? [];
+  return (await read(kube, "the nodes", shapes.nodeList, () => kube.get("/api/v1/nodes")))?.items ?? [];
 }
 
 export async function readPod(kube: Kube, namespace: string, name: string): Promise<IPod | undefined> {
-  return read<IPod>(kube, `pod ${namespace}/${name}`, () => kube.core.readNamespacedPod({ name, namespace }));
+  return read(kube, `pod ${namespace}/${name}`, shapes.pod, () => kube.get(`/api/v1/namespaces/${namespace}/pods/${name}`));
 }
 
 /** The Warning events of this pod object (its UID, not just its name), oldest first. */
 export async function podWarnings(kube: Kube, pod: IPod): Promise<string[]> {
   const { namespace = "default", name = "", uid } = pod.metadata ?? {};
   const fieldSelector = `involvedObject.kind=Pod,involvedObject.name=${name},${uid ? `involvedObject.uid=${uid},` : ""}type=Warning`;
-  const list = await read<{ items: PodEvent[] }>(kube, `the events of pod ${namespace}/${name}`,
-    () => kube.core.listNamespacedEvent({ namespace, fieldSelector }));
+  const list = await read(kube, `the events of pod ${namespace}/${name}`, shapes.eventList,
+    () => kube.get(`/api/v1/namespaces/${namespace}/events`, { fieldSelector }));
   return podWarningMessages(list?.items ?? [], uid);
 }
 
@@ -84,11 +82,13 @@ async function addonsSnapshot(kube: Kube, config: StackConfig): Promise<AddonsSn
     const { namespace, reconciler, pools } = targets.whereabouts;
     const [daemonSet, deployment, poolEntries] = await Promise.all([
       daemonSetState(kube, targets.whereabouts.daemonSet, true),
-      read<IDeployment>(kube, `Deployment ${reconciler.namespace}/${reconciler.name}`, () => kube.apps.readNamespacedDeployment(reconciler)),
-      Promise.all(pools.map(async ({ pool }) => [pool, await read<ApiObject>(kube, `IPPool ${namespace}/${pool}`,
-        () => kube.custom.getNamespacedCustomObject({ group: "whereabouts.cni.cncf.io", version: "v1alpha1", namespace, plural: "ippools", name: pool }))] as const)),
+      read(kube, `Deployment ${reconciler.namespace}/${reconciler.name}`, shapes.object,
+        () => kube.get(`/apis/apps/v1/namespaces/${reconciler.namespace}/deployments/${reconciler.name}`)),
+      Promise.all(pools.map(async ({ pool }) => [pool, await read(kube, `IPPool ${namespace}/${pool}`, shapes.object,
+        () => kube.get(`/apis/whereabouts.cni.cncf.io/v1alpha1/namespaces/${namespace}/ippools/${pool}`))] as const)),
     ]);
-    snapshot.whereabouts = { daemonSet, ...(deployment ? { reconciler: deployment } : {}), pools: Object.fromEntries(poolEntries) };
+    // Only its status.readyReplicas is judged.
+    snapshot.whereabouts = { daemonSet, ...(deployment ? { reconciler: deployment as IDeployment } : {}), pools: Object.fromEntries(poolEntries) };
   }
   if (targets.multiNetworkPolicy) snapshot.multiNetworkPolicy = await daemonSetState(kube, targets.multiNetworkPolicy, true);
   return snapshot;
@@ -99,8 +99,8 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
   const targets = verifyTargets(config);
   const nadEntries = await Promise.all(targets.nads.map(async (nad) => [
     `${nad.namespace}/${nad.name}`,
-    await read<ApiObject>(kube, `NetworkAttachmentDefinition ${nad.namespace}/${nad.name}`,
-      () => kube.custom.getNamespacedCustomObject({ group: "k8s.cni.cncf.io", version: "v1", namespace: nad.namespace, plural: "network-attachment-definitions", name: nad.name })),
+    await read(kube, `NetworkAttachmentDefinition ${nad.namespace}/${nad.name}`, shapes.object,
+      () => kube.get(`/apis/k8s.cni.cncf.io/v1/namespaces/${nad.namespace}/network-attachment-definitions/${nad.name}`)),
   ] as const));
   const [nodes, multus, flannel, cniPlugins, calicoDaemonSet, installation] = await Promise.all([
     listNodes(kube),
@@ -109,8 +109,8 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
     targets.cniPlugins ? daemonSetState(kube, targets.cniPlugins, true) : Promise.resolve(undefined),
     targets.calicoDaemonSet ? daemonSetState(kube, targets.calicoDaemonSet, false) : Promise.resolve(undefined),
     targets.installation
-      ? read<ApiObject>(kube, `Installation ${targets.installation}`,
-        () => kube.custom.getClusterCustomObject({ group: "operator.tigera.io", version: "v1", plural: "installations", name: targets.installation! }))
+      ? read(kube, `Installation ${targets.installation}`, shapes.object,
+        () => kube.get(`/apis/operator.tigera.io/v1/installations/${targets.installation!}`))
       : Promise.resolve(undefined),
   ]);
   const snapshot: VerifySnapshot = {
@@ -137,39 +137,27 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
 
 /** Lists a cluster-wide custom resource; undefined when the API does not serve it. */
 async function listCustom(kube: Kube, group: string, version: string, plural: string): Promise<ApiObject[] | undefined> {
-  const list = await read<{ items: ApiObject[] }>(kube, `${plural}.${group}/${version}`, () => kube.custom.listClusterCustomObject({ group, version, plural }));
+  const list = await read(kube, `${plural}.${group}/${version}`, shapes.objectList, () => kube.get(`/apis/${group}/${version}/${plural}`));
   return list?.items;
 }
 
-/** The request that reads one object multinet creates, by kind. */
-function readRequest(kube: Kube, o: ObjectRef): () => Promise<unknown> {
-  const name = o.name;
-  const namespace = o.namespace ?? "";
-  switch (o.kind) {
-    case "ServiceAccount": return () => kube.core.readNamespacedServiceAccount({ name, namespace });
-    case "ConfigMap": return () => kube.core.readNamespacedConfigMap({ name, namespace });
-    case "Secret": return () => kube.core.readNamespacedSecret({ name, namespace });
-    case "Pod": return () => kube.core.readNamespacedPod({ name, namespace });
-    case "DaemonSet": return () => kube.apps.readNamespacedDaemonSet({ name, namespace });
-    case "ClusterRole": return () => kube.rbac.readClusterRole({ name });
-    case "ClusterRoleBinding": return () => kube.rbac.readClusterRoleBinding({ name });
-    case "Deployment": return () => kube.apps.readNamespacedDeployment({ name, namespace });
-    case "CustomResourceDefinition":
-      return () => kube.custom.getClusterCustomObject({ group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", name });
-    case "MultiNetworkPolicy":
-      return () => kube.custom.getNamespacedCustomObject({ group: "k8s.cni.cncf.io", version: "v1beta1", namespace, plural: "multi-networkpolicies", name });
-    default: {
-      const [group, version] = o.apiVersion.split("/");
-      return () => kube.custom.getNamespacedCustomObject({ group, version, namespace, plural: "network-attachment-definitions", name });
-    }
-  }
+/** The resource (plural) of each kind multinet creates, for its API path. */
+const plurals: Record<string, string> = {
+  ServiceAccount: "serviceaccounts", ConfigMap: "configmaps", Secret: "secrets", Pod: "pods", DaemonSet: "daemonsets",
+  ClusterRole: "clusterroles", ClusterRoleBinding: "clusterrolebindings", NetworkAttachmentDefinition: "network-attachment-definitions",
+  Deployment: "deployments", CustomResourceDefinition: "customresourcedefinitions", MultiNetworkPolicy: "multi-networkpolicies",
+};
+
+/** The API path of one object multinet creates: /api/v1/… for the core group, /apis/<group>/<version>/… otherwise. */
+function objectPath(o: ObjectRef): string {
+  const base = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+  return `${base}${o.namespace ? `/namespaces/${o.namespace}` : ""}/${plurals[o.kind]}/${o.name}`;
 }
 
 /** Which of the objects multinet creates exist already; a read the API does not serve counts as absent. */
 async function existingObjects(kube: Kube, config: StackConfig): Promise<ExistingObject[]> {
   const found = await Promise.all(objectsMultinetCreates(config).map(async (o) => {
-    const object = await read<{ metadata?: { labels?: Record<string, string>; managedFields?: Array<{ manager?: string }> } }>(
-      kube, `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`, readRequest(kube, o));
+    const object = await read(kube, `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`, shapes.metadataOf, () => kube.get(objectPath(o)));
     if (!object) return undefined;
     return { ...o, labels: object.metadata?.labels ?? {}, managers: (object.metadata?.managedFields ?? []).map((m) => m.manager ?? "") };
   }));
@@ -180,7 +168,7 @@ async function existingObjects(kube: Kube, config: StackConfig): Promise<Existin
 export async function preflightSnapshot(kube: Kube, config: StackConfig): Promise<PreflightSnapshot> {
   const [nodes, namespaces, existing, crdPools, installations, daemonSets] = await Promise.all([
     listNodes(kube),
-    read<{ items: INamespace[] }>(kube, "the namespaces", () => kube.core.listNamespace()).then((list) => list?.items ?? []),
+    read(kube, "the namespaces", shapes.namespaceList, () => kube.get("/api/v1/namespaces")).then((list) => list?.items ?? []),
     existingObjects(kube, config),
     listCustom(kube, "crd.projectcalico.org", "v1", "ippools"),
     listCustom(kube, "operator.tigera.io", "v1", "installations"),

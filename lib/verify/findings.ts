@@ -67,11 +67,21 @@ export function errorReport(kind: ReportKind, stack: string, error: string, cont
   };
 }
 
+/**
+ * Text from the cluster (names, messages) as one printable line: control characters (newlines,
+ * terminal escapes) and bidirectional overrides become a space, so no answer can forge a line of
+ * the report or restyle the terminal.
+ */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g, " ").trim();
+}
+
 /** The few lines printed for humans: one per finding, failures marked, then the summary. */
 export function formatReport(report: Report): string {
   if (report.error) return `${report.summary}\n${report.error.includes("\n") ? `${report.error}\n` : ""}`;
   const width = Math.max(0, ...report.findings.map((f) => f.check.length));
-  const lines = report.findings.map((f) => `${f.skipped ? "skip" : f.ok ? " ok " : "FAIL"}  ${f.check.padEnd(width)}  ${f.detail}`);
+  const lines = report.findings.map((f) => `${f.skipped ? "skip" : f.ok ? " ok " : "FAIL"}  ${oneLine(f.check).padEnd(width)}  ${oneLine(f.detail)}`);
   const context = report.context ? ` (context ${report.context})` : "";
   const note = report.note ? `${report.note}\n` : "";
   return `${lines.join("\n")}${lines.length ? "\n" : ""}${note}${report.summary}${context}\n`;

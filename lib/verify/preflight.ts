@@ -140,10 +140,28 @@ function ownRanges(config: StackConfig): Array<{ key: string; cidr: Cidr }> {
   return ranges;
 }
 
+/**
+ * Why the pools prove nothing, as a finding: no IPPool API although Calico is installed (every
+ * Calico install serves crd.projectcalico.org/v1 IPPools) fails; no Calico at all, or no pool yet,
+ * is a skip that says so. Undefined when there are pools to judge.
+ */
+function unjudgeablePools(check: string, snapshot: PreflightSnapshot): Finding | undefined {
+  const install = detectCalicoInstall(snapshot.calico);
+  if (!snapshot.ipPools) {
+    if (install.mode === "absent") return skip(check, "no Calico IPPool API is served (crd.projectcalico.org/v1, projectcalico.org/v3) and no Calico is installed");
+    const what = install.mode === "operator" ? `Installation ${install.installations.join(", ")}` : `DaemonSet ${install.daemonSets.join(", ")}`;
+    return fail(check, `Calico is installed (${what}) but neither IPPool API answers (crd.projectcalico.org/v1, projectcalico.org/v3): the pools cannot be checked`);
+  }
+  if (!snapshot.ipPools.pools.length) return skip(check, `no Calico IPPool exists (${snapshot.ipPools.api}): nothing to compare; calico-node creates its default pool when it first starts`);
+  return undefined;
+}
+
 /** No live Calico pool overlaps the Flannel network or a NAD subnet (duplicate pod addresses). */
-export function judgePoolOverlap(config: StackConfig, ipPools: PreflightSnapshot["ipPools"]): Finding {
+export function judgePoolOverlap(config: StackConfig, snapshot: PreflightSnapshot): Finding {
   const check = "preflight/calico-pools";
-  if (!ipPools) return skip(check, "no Calico IPPool API is served (crd.projectcalico.org/v1, projectcalico.org/v3)");
+  const unjudgeable = unjudgeablePools(check, snapshot);
+  if (unjudgeable) return unjudgeable;
+  const ipPools = snapshot.ipPools!;
   const { pools, bad } = poolsOf(ipPools);
   if (bad.length) return fail(check, bad.join("; "));
   const ranges = ownRanges(config);
@@ -158,14 +176,16 @@ export function judgePoolOverlap(config: StackConfig, ipPools: PreflightSnapshot
     }
   }
   if (overlaps.length) return fail(check, `${overlaps.join("; ")}: pods would get duplicate addresses`);
-  const summary = pools.length ? `${pools.map((p) => `${p.name} ${p.cidr.text}${p.disabled ? " (disabled)" : ""}`).join(", ")} clear of multinet's ranges` : "no Calico IPPool exists";
+  const summary = `${pools.map((p) => `${p.name} ${p.cidr.text}${p.disabled ? " (disabled)" : ""}`).join(", ")} clear of multinet's ranges`;
   return pass(check, `${summary}${notes.length ? `; note: ${notes.join("; ")}` : ""} (${ipPools.api})`);
 }
 
 /** The stack's `calico.poolCidrs`, which the offline config checks use, lists every enabled live pool. */
-export function judgePoolsDeclared(config: StackConfig, ipPools: PreflightSnapshot["ipPools"]): Finding {
+export function judgePoolsDeclared(config: StackConfig, snapshot: PreflightSnapshot): Finding {
   const check = "preflight/calico-pools-declared";
-  if (!ipPools) return skip(check, "no Calico IPPool API is served");
+  const unjudgeable = unjudgeablePools(check, snapshot);
+  if (unjudgeable) return unjudgeable;
+  const ipPools = snapshot.ipPools!;
   const declared = config.calico.poolCidrs.map((c) => parseCidr(c)!);
   const undeclared = poolsOf(ipPools).pools.filter((p) => !p.disabled && !declared.some((d) => within(p.cidr, d)));
   if (undeclared.length) {
@@ -252,8 +272,8 @@ export function preflightFindings(config: StackConfig, snapshot: PreflightSnapsh
     judgeExistingObjects(snapshot.existing, run.stack, run.adoptExisting ?? false),
     judgeNodePodCidrs(config, snapshot.nodes),
     judgePodCidrsInNetwork(config, snapshot.nodes),
-    judgePoolOverlap(config, snapshot.ipPools),
-    judgePoolsDeclared(config, snapshot.ipPools),
+    judgePoolOverlap(config, snapshot),
+    judgePoolsDeclared(config, snapshot),
     judgeCalicoMode(config, snapshot.calico),
   ];
 }

@@ -30,6 +30,11 @@ export function judgeRollout(check: string, where: { namespace: string; name: st
   if (desired === 0) {
     return fail(check, `${ref} wants no pods: no node matches its nodeSelector ${JSON.stringify(template?.nodeSelector ?? {})} and tolerations`);
   }
+  // A status alone, without nodes to hold it against, proves nothing.
+  if (!nodes.length) return fail(check, `${ref} wants ${desired} pods, but the API server listed no nodes: nothing to check the rollout against`);
+  if (!eligible.length) {
+    return fail(check, `${ref} wants ${desired} pods, but no listed node is eligible for them (nodeSelector ${JSON.stringify(template?.nodeSelector ?? {})}, taints vs. tolerations): nothing to check the rollout against`);
+  }
   const problems: string[] = [];
   const updated = status.updatedNumberScheduled ?? 0;
   const available = status.numberAvailable ?? 0;

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../../lib/files/stackFiles";
 import { runVerify } from "../../scripts/verify";
-import { startFakeApiServer, type ExecAnswer, type FailWith } from "../fixtures/verify/fakeApiServer";
+import { startFakeApiServer, type ExecAnswer, type FailWith, type Hooks } from "../fixtures/verify/fakeApiServer";
 
 export interface Outcome { code: number | null; stdout: string; stderr: string; seconds: number }
 
@@ -49,8 +49,11 @@ export function verifyProcess(args: string[], env: Env): Promise<Outcome> {
   });
 }
 
-/** A kubeconfig in `dir` with one context `test` for `server`. */
-export function kubeconfig(dir: string, name: string, server: string, currentContext: string | null = "test"): string {
+/**
+ * A kubeconfig in `dir` with one context `test` for `server`; `user` replaces the token user's
+ * fields (YAML flow mapping text, e.g. an `exec:` credential plugin).
+ */
+export function kubeconfig(dir: string, name: string, server: string, currentContext: string | null = "test", user = "{token: not-a-real-token}"): string {
   const file = path.join(dir, `${name}.yaml`);
   writeFileSync(file, [
     "apiVersion: v1",
@@ -60,7 +63,7 @@ export function kubeconfig(dir: string, name: string, server: string, currentCon
     `  cluster: {server: "${server}", insecure-skip-tls-verify: true}`,
     "users:",
     "- name: test",
-    "  user: {token: not-a-real-token}",
+    `  user: ${user}`,
     "contexts:",
     "- name: test",
     "  context: {cluster: test, user: test}",
@@ -103,6 +106,9 @@ export const catRoutes = (command: string[]): ExecAnswer => (command.join(" ") =
 export interface AgainstOptions {
   exec?: (command: string[]) => ExecAnswer;
   failWith?: FailWith;
+  hooks?: Hooks;
+  /** The kubeconfig user's fields (see kubeconfig). */
+  user?: string;
   env?: Env;
   /** In this process (default) or as its own. */
   run?: typeof verifyInProcess;
@@ -110,12 +116,12 @@ export interface AgainstOptions {
 
 /** The verify command against a loopback API server serving `routes`; `--config <fixture>` unless `args` name the config. */
 export async function against(dir: string, routes: Record<string, unknown>, args: string[], options: AgainstOptions = {}) {
-  const { exec = catRoutes, failWith, env = {}, run = verifyInProcess } = options;
-  const server = await startFakeApiServer(routes, exec, failWith);
+  const { exec = catRoutes, failWith, hooks, user, env = {}, run = verifyInProcess } = options;
+  const server = await startFakeApiServer(routes, exec, failWith, hooks);
   try {
     const config = args.includes("--stack") || args.includes("--config") ? [] : ["--config", fixtureStackFile];
-    const outcome = await run([...config, ...args], { KUBECONFIG: kubeconfig(dir, `fake-${server.url.split(":").pop()}`, server.url), ...env });
-    return { ...outcome, requests: server.requests };
+    const outcome = await run([...config, ...args], { KUBECONFIG: kubeconfig(dir, `fake-${server.url.split(":").pop()}`, server.url, "test", user), ...env });
+    return { ...outcome, requests: server.requests, authorizations: server.authorizations };
   } finally {
     await server.close();
   }
