@@ -2,18 +2,23 @@
  * `npm run render -- --stack <name> | --config <Pulumi.<name>.yaml> [--out <dir>]`
  *
  * Prints every Kubernetes object the program declares for a stack as multi-document YAML, or with
- * `--out` writes one file per component. It runs the real index.ts under Pulumi's mock runtime, so
+ * `--out` writes one file per component. It runs the real index.ts and prints what it registers, so
  * the objects are exactly those `pulumi up` would send; no cluster, no Pulumi CLI. Bad config exits
  * 1 with the same errors as `pulumi preview` on stderr and nothing on stdout.
  *
- * `npm run render` first bundles this file with esbuild into dist/render.js (start-up is then plain
- * node, no TypeScript compiler); the repo root is found upward from the bundle by its Pulumi.yaml
+ * `npm run render` runs it as dist/render.js from the startup snapshot dist/render.blob, both built
+ * by scripts/build-render.mjs with lib/render/recorder in place of the Pulumi SDKs and the mock
+ * runtime (test/recorder.test.ts proves the output the same); `npm run render:mock` runs it as it is,
+ * on the real SDK. The repo root is found upward from the file by its Pulumi.yaml
  * (lib/files/stackFiles.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import "node:crypto"; // for the builders: loaded into the snapshot rather than at every start
+import { startupSnapshot } from "node:v8";
 import * as pulumi from "@pulumi/pulumi";
+import { multinetValues, validateConfig } from "../lib/config";
 import { runProgram } from "../lib/render/mockRuntime";
 import { isRendered, manifestFiles, manifestsOf, manifestsYaml, type Manifest } from "../lib/render/manifests";
 import { pulumiConfigFromStackFile, stackFilePath, stackNameOf, stackNames } from "../lib/files/stackFiles";
@@ -76,9 +81,36 @@ async function main(): Promise<void> {
   else process.stdout.write(manifestsYaml(manifests, stack));
 }
 
-main().catch((error: unknown) => {
-  // Config errors (RunError, as `pulumi preview` prints them) and usage errors need no stack trace.
-  const known = pulumi.RunError.isInstance(error) || error instanceof UsageError;
-  process.stderr.write(`error: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
-  process.exitCode = 1;
-});
+function run(): void {
+  main().catch((error: unknown) => {
+    // Config errors (RunError, as `pulumi preview` prints them) and usage errors need no stack trace.
+    const known = pulumi.RunError.isInstance(error) || error instanceof UsageError;
+    process.stderr.write(`error: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
+
+/**
+ * Inside `node --build-snapshot` (scripts/build-render.mjs): reads and validates every stack and
+ * prints a manifest, discarding the results, so the code that parses YAML, validates config and
+ * prints YAML is compiled into the snapshot instead of at every start. Nothing it computes is kept.
+ */
+function warmUp(): void {
+  for (const stack of stackNames()) {
+    try {
+      const result = validateConfig(multinetValues(pulumiConfigFromStackFile(stackFilePath(stack))));
+      const object = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: stack }, data: { config: JSON.stringify(result, null, 2) }, result };
+      manifestsYaml([{ object, component: "warm-up", patch: false, comments: [] }], stack);
+    } catch {
+      // A stack file render refuses (encrypted values) still warmed the parser; rendering it reports why.
+    }
+  }
+}
+
+// In a snapshot build, render runs when the snapshot starts; otherwise it runs at once.
+if (startupSnapshot?.isBuildingSnapshot()) {
+  warmUp();
+  startupSnapshot.setDeserializeMainFunction(run);
+} else {
+  run();
+}

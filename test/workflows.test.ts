@@ -353,6 +353,14 @@ describe("pull requests", () => {
     expect(script).toContain("git diff --exit-code --stat -- test/golden");
     expect(render.steps.find((s: any) => s.uses?.startsWith("actions/upload-artifact@")).with.path).toBe("rendered/");
   });
+
+  it("run the unit and data-plane tests on every supported Node.js release, 22 and 24", () => {
+    const { test, dataplane } = workflow("checks.yml").jobs;
+    for (const job of [test, dataplane]) {
+      expect(job.strategy.matrix.node).toEqual(["22", "24"]);
+      expect(job.steps.find((s: any) => s.uses === "./.github/actions/setup").with["node-version"]).toBe("${{ matrix.node }}");
+    }
+  });
 });
 
 describe("merges to main", () => {

@@ -59,7 +59,7 @@ export const upstreamCommits = {
 /**
  * A tag that names a moving target rather than a release: a floating word (`latest`, `snapshot`,
  * `main`, `stable`, …) alone or with variant words (`latest-thick`, `snapshot-thick`,
- * `stable-alpine`), and no digit. A dated or versioned build (`snapshot-20250101`, `v4.2.4-thick`) is
+ * `stable-alpine`), and no digit. A dated or versioned build (`snapshot-20250101`, `v1.0.0-thick`) is
  * not floating. Case-insensitive. The policy pack keeps an identical copy (policy/rules.ts, which
  * imports nothing outside policy/); test/policy.test.ts keeps the two equal.
  */

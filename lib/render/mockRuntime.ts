@@ -1,49 +1,13 @@
 /**
  * Runs the Pulumi program under Pulumi's mock runtime (pulumi.runtime.setMocks, as Pulumi documents
  * for unit tests) and records every resource it registers: type, name, inputs, parent, dependencies.
- * Shared by the tests and by `npm run render`, so both see exactly what `pulumi up` would register.
+ * The tests and `npm run render:mock` use it; `npm run render`'s bundle runs lib/render/recorder in
+ * its place, which test/recorder.test.ts proves to register the same.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { programRun, type ProgramRun, type RegisteredResource, type RunOptions } from "./programRun";
 
-export interface RegisteredResource {
-  type: string;
-  name: string;
-  urn: string;
-  custom: boolean;
-  /** As the engine receives them: pulumi.secret values stay wrapped (rpc.isRpcSecret recognizes them). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped, as the mocks receive them; tests read deep into them
-  inputs: Record<string, any>;
-  /** URN of the parent resource (a component, or the stack). */
-  parent: string;
-  dependencies: string[];
-  /** Resource options that change how the engine creates, replaces or deletes it. */
-  options: {
-    retainOnDelete: boolean;
-    deleteBeforeReplace: boolean;
-    replaceOnChanges: string[];
-    ignoreChanges: string[];
-    additionalSecretOutputs: string[];
-    /** `customTimeouts` as the engine receives them (Go durations such as `600s`; empty when unset). */
-    customTimeouts: { create: string; update: string; delete: string };
-  };
-}
-
-export interface ProgramRun {
-  resources: RegisteredResource[];
-  /** What the program threw, e.g. a pulumi.RunError for bad config. */
-  error?: unknown;
-  /** Resources of a Pulumi type, e.g. `kubernetes:apps/v1:DaemonSet`. */
-  ofType(type: string): RegisteredResource[];
-  /** The one resource of a type and name; throws when there is not exactly one. */
-  get(type: string, name: string): RegisteredResource;
-  urnOf(type: string, name: string): string;
-}
-
-export interface RunOptions {
-  stack?: string;
-  /** Config keys Pulumi treats as secret (`pulumi config set --secret`). */
-  secretKeys?: string[];
-}
+export type { ProgramRun, RegisteredResource, RunOptions } from "./programRun";
 
 interface RegisterRequest {
   getType(): string;
@@ -124,12 +88,5 @@ export async function runProgram(
   // Waits until the mock monitor has answered every registration, then drops the monitor.
   await pulumi.runtime.disconnect();
 
-  const resources = [...byKey.values()];
-  const ofType = (type: string) => resources.filter((r) => r.type === type);
-  const get = (type: string, name: string) => {
-    const matches = resources.filter((r) => r.type === type && r.name === name);
-    if (matches.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${matches.length}: ${resources.map((r) => `${r.type} ${r.name}`).join("; ")}`);
-    return matches[0];
-  };
-  return { resources, error, ofType, get, urnOf: (type, name) => get(type, name).urn };
+  return programRun([...byKey.values()], error);
 }
