@@ -1,18 +1,22 @@
 /**
- * multinet: Multus, Flannel as an attachment network, a Calico autodetection pin, NADs and a
- * sample pod, configured per stack (stacks/Pulumi.<stack>.yaml, keys under `multinet:`).
+ * multinet: Multus, Flannel as an attachment network, a Calico autodetection pin, NADs,
+ * whereabouts, MultiNetworkPolicy and a sample pod, configured per stack
+ * (stacks/Pulumi.<stack>.yaml, keys under `multinet:`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CalicoAutodetection } from "./components/calicoAutodetection";
 import { CniPlugins } from "./components/cniPlugins";
 import { FlannelAttachment } from "./components/flannelAttachment";
+import { MultiNetworkPolicy } from "./components/multiNetworkPolicy";
 import { Multus } from "./components/multus";
 import { NetworkAttachment } from "./components/networkAttachment";
 import { NetworkNamespace } from "./components/networkNamespace";
+import { NetworkPolicies } from "./components/networkPolicies";
 import { configHasSecrets } from "./components/clusterCheck";
 import { Preflight } from "./components/preflight";
 import { SamplePod } from "./components/samplePod";
 import { Verification } from "./components/verification";
+import { Whereabouts } from "./components/whereabouts";
 import { createdNetworkNamespaces, formatConfigErrors, nadReference, validateStackConfig } from "./lib/config";
 
 // Validate the whole stack before the first resource is registered: a bad stack never half-deploys.
@@ -34,6 +38,10 @@ const afterPreflight = preflightCheck ? [preflightCheck] : [];
 const multus = new Multus("multus", config.multus, { dependsOn: afterPreflight });
 const flannel = config.flannel.enabled ? new FlannelAttachment("flannel", config.flannel, { dependsOn: afterPreflight }) : undefined;
 const calico = config.calico.mode !== "none" ? new CalicoAutodetection("calico-autodetection", config.calico, { dependsOn: afterPreflight }) : undefined;
+const whereabouts = config.whereabouts.enabled ? new Whereabouts("whereabouts", config.whereabouts, { dependsOn: afterPreflight }) : undefined;
+const policyEnforcer = config.multiNetworkPolicy.enabled
+  ? new MultiNetworkPolicy("multi-networkpolicy", config.multiNetworkPolicy, { dependsOn: afterPreflight })
+  : undefined;
 const cniPlugins = config.cniPlugins.enabled ? new CniPlugins("cni-plugins", config.cniPlugins, { dependsOn: afterPreflight }) : undefined;
 // NAD namespaces the stack asks multinet to create; every other one must exist (the preflight checks).
 const nadNamespaces = new Map(createdNetworkNamespaces(config).map((name) =>
@@ -44,25 +52,32 @@ const attachments = config.networks.map((network) => {
   return new NetworkAttachment(`${network.namespace}/${network.name}`, network, { dependsOn: [multus.crd, ...afterPreflight, ...(namespace ? [namespace] : [])] });
 });
 
-// Multus, Flannel, the Calico patch and the CNI plugins, rolled out.
-const nodeAgents = [multus, ...(flannel ? [flannel] : []), ...(calico ? [calico] : []), ...(cniPlugins ? [cniPlugins] : [])];
+const policies = policyEnforcer && config.policies.length
+  ? new NetworkPolicies("policies", config.policies, { dependsOn: [policyEnforcer.crd, ...attachments, ...afterPreflight] })
+  : undefined;
+
+// Multus, Flannel, whereabouts, the policy enforcer, the Calico patch and the CNI plugins, rolled out.
+const nodeAgents = [multus, flannel, whereabouts, policyEnforcer, calico, cniPlugins]
+  .filter((agent): agent is NonNullable<typeof agent> => agent !== undefined);
 
 const podAttachments = config.samplePod.networks.map((ref) =>
   attachments.find((nad) => nad.reference === nadReference(ref, config.samplePod.namespace))!);
 const pod = config.samplePod.enabled
-  ? new SamplePod("sample-pod", config.samplePod, podAttachments, { dependsOn: [...afterPreflight, ...nodeAgents, ...podAttachments] })
+  ? new SamplePod("sample-pod", config.samplePod, podAttachments, { dependsOn: [...afterPreflight, ...nodeAgents, ...podAttachments, ...(policies ? [policies] : [])] })
   : undefined;
 
 // After the deploy: does the multi-network setup work?
 const verifier = config.verification.enabled
   ? new Verification("verification", { stack, config, kubeContext, secretConfig, podUid: pod?.pod.metadata.uid }, {
-    dependsOn: [...nodeAgents, ...attachments, ...(pod ? [pod] : [])],
+    dependsOn: [...nodeAgents, ...attachments, ...(policies ? [policies] : []), ...(pod ? [pod] : [])],
   })
   : undefined;
 
 export const multusImage = multus.image;
 export const flannelNetwork = flannel?.network;
 export const networkAttachments = attachments.map((nad) => nad.reference);
+export const whereaboutsImage = whereabouts?.image;
+export const multiNetworkPolicies = policies?.references;
 export const samplePod = pod?.pod.metadata.name;
 export const samplePodNetworks = pod?.networks;
 export const preflight = preflightCheck?.report;

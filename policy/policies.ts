@@ -41,7 +41,7 @@ export const policies: ResourceValidationPolicy[] = [
     remediationSteps: "Set resources in the builder, or the stack's `resources` key.",
   }),
   policy("multinet-host-access", "mandatory", hostAccessViolations, {
-    description: "Only the Multus DaemonSet and the CNI plugins installer run privileged containers; only Multus uses the host's PID namespace; only they and the Flannel DaemonSet use the host's network; nothing uses the host's IPC namespace.",
+    description: "Only the Multus, CNI plugins installer, whereabouts and MultiNetworkPolicy DaemonSets run privileged containers; only Multus uses the host's PID namespace; only they and the Flannel DaemonSet use the host's network; nothing uses the host's IPC namespace.",
     remediationSteps: "Drop privileged/hostNetwork/hostPID/hostIPC; grant capabilities instead if the container needs some.",
   }),
   policy("multinet-nad-config", "mandatory", nadConfigViolations, {

@@ -164,8 +164,10 @@ export type HostAccess = "privileged" | "hostNetwork" | "hostPID" | "hostIPC";
  * host's network and PID namespaces (it moves interfaces into pods' network namespaces). flanneld shares
  * only the host's network namespace: it programs the node's routes and VXLAN device with the NET_ADMIN
  * and NET_RAW capabilities, not as a privileged container. The optional CNI plugins installer shares
- * the host's network namespace and copies into /opt/cni/bin from a privileged init container. None
- * gets hostIPC.
+ * the host's network namespace and copies into /opt/cni/bin from a privileged init container. whereabouts is
+ * privileged on the host's network (upstream's daemonset-install.yaml: it writes the CNI binary, its
+ * kubeconfig and config on the node); the multi-networkpolicy-iptables enforcer too (upstream's
+ * deploy.yml: it enters pods' network namespaces to write iptables rules). None gets hostIPC.
  * Matched by kind, name and multinet's component label, on a namespaced object (the namespace itself is
  * stack config).
  */
@@ -175,6 +177,8 @@ export const hostAccessAllowed: ReadonlyArray<{ kind: string; name: string; comp
   // The CNI plugins installer: host network so it starts on a node whose pod network is not ready
   // yet; its init container privileged to write the host's /opt/cni/bin, as Calico's installer.
   { kind: "DaemonSet", name: "multinet-cni-plugins", component: "cni-plugins", grants: ["privileged", "hostNetwork"] },
+  { kind: "DaemonSet", name: "whereabouts", component: "whereabouts", grants: ["privileged", "hostNetwork"] },
+  { kind: "DaemonSet", name: "multi-networkpolicy-ds-amd64", component: "multi-networkpolicy", grants: ["privileged", "hostNetwork"] },
 ];
 
 /** The host access the object may use: its entry's grants in hostAccessAllowed, or none. */
@@ -209,7 +213,8 @@ function whoMay(access: HostAccess): string {
 
 /**
  * Mandatory: privileged containers and host namespaces only where hostAccessAllowed grants them:
- * privileged, hostNetwork and hostPID for Multus, hostNetwork for Flannel, hostIPC for nobody.
+ * privileged, hostNetwork and hostPID for Multus, hostNetwork for Flannel, privileged and hostNetwork for
+ * whereabouts and the MultiNetworkPolicy enforcer, hostIPC for nobody.
  */
 export const hostAccessViolations: Rule = (object) => {
   const granted = hostAccessGranted(object);

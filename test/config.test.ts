@@ -44,7 +44,7 @@ describe("defaults", () => {
 
 describe("bad input", () => {
   const cases: Array<[string, (stack: Record<string, any>) => void, RegExp]> = [
-    ["an unknown top-level key", (s) => { s.flanel = {}; }, /^multinet:flanel: unknown key; allowed keys: multus, flannel, calico, cniPlugins, networks, samplePod, verification$/],
+    ["an unknown top-level key", (s) => { s.flanel = {}; }, /^multinet:flanel: unknown key; allowed keys: multus, flannel, calico, cniPlugins, networks, whereabouts, multiNetworkPolicy, policies, samplePod, verification$/],
     ["flanneld creating kube-system", (s) => { s.flannel.namespace = "kube-system"; s.flannel.createNamespace = true; }, /^multinet:flannel\.createNamespace: true but multinet:flannel\.namespace "kube-system" belongs to Kubernetes; allowed: false \(multinet never creates or deletes default, kube-system, kube-public, kube-node-lease\)$/],
     ["a NAD creating default", (s) => { s.networks[0].createNamespace = true; }, /^multinet:networks\[0\]\.createNamespace: true but namespace "default" belongs to Kubernetes; allowed: false/],
     ["a timeout out of range", (s) => { s.multus = { timeoutSeconds: 5 }; }, /^multinet:multus\.timeoutSeconds: 5 is too small; allowed: at least 30$/],

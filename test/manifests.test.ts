@@ -19,6 +19,7 @@ import { parseCniConfig, serializeCniConfig } from "../lib/build/cni";
 import { manifestsOf, manifestsYaml, redacted, type KubeManifest, type Manifest } from "../lib/render/manifests";
 import { pulumiConfigForStack, pulumiConfigFromStackFile, repoRoot, stackFilePath, stackNames } from "../lib/files/stackFiles";
 import { runProgram } from "./helpers/mockProgram";
+import { objectProblems, structuralProblems, type StructuralSchema } from "./helpers/structural";
 
 const stacks = stackNames();
 
@@ -57,14 +58,6 @@ function kubernetesModel(object: KubeManifest): { validate(): void } | undefined
   return new module[object.kind](object);
 }
 
-interface StructuralSchema {
-  type?: string;
-  properties?: Record<string, StructuralSchema>;
-  items?: StructuralSchema;
-  required?: string[];
-  "x-kubernetes-preserve-unknown-fields"?: boolean;
-}
-
 /** The openAPIV3Schema of the CRD (among the rendered objects) that defines the object's kind. */
 function crdSchema(object: KubeManifest, all: Manifest[]): StructuralSchema | undefined {
   const [group, version] = object.apiVersion.split("/");
@@ -72,26 +65,6 @@ function crdSchema(object: KubeManifest, all: Manifest[]): StructuralSchema | un
     && (o.spec as { group: string }).group === group && (o.spec as { names: { kind: string } }).names.kind === object.kind);
   const versions = (crd?.spec as { versions: Array<{ name: string; schema: { openAPIV3Schema: StructuralSchema } }> } | undefined)?.versions;
   return versions?.find((v) => v.name === version)?.schema.openAPIV3Schema;
-}
-
-/**
- * A structural check as the API server applies a CRD schema: types, required fields, and no field
- * the schema lacks (the server would silently prune it). Enough for the NAD CRD's small schema.
- */
-function structuralProblems(schema: StructuralSchema, value: unknown, at: string): string[] {
-  const jsonType = Array.isArray(value) ? "array" : Number.isInteger(value) ? "integer" : typeof value;
-  if (schema.type && schema.type !== jsonType && !(schema.type === "number" && jsonType === "integer")) {
-    return [`${at}: expected ${schema.type}, found ${jsonType}`];
-  }
-  if (Array.isArray(value)) return schema.items ? value.flatMap((item, i) => structuralProblems(schema.items!, item, `${at}[${i}]`)) : [];
-  if (schema.type !== "object" || !schema.properties) return [];
-  const object = value as Record<string, unknown>;
-  return [
-    ...(schema.required ?? []).filter((key) => !(key in object)).map((key) => `${at}.${key}: required`),
-    ...Object.entries(object).flatMap(([key, field]) => (schema.properties![key]
-      ? structuralProblems(schema.properties![key], field, `${at}.${key}`)
-      : schema["x-kubernetes-preserve-unknown-fields"] ? [] : [`${at}.${key}: not in the schema, the API server would prune it`])),
-  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -125,7 +98,7 @@ describe.each(stacks)("stack %s", (stack) => {
       const schema = model ? undefined : crdSchema(object, manifests);
       expect(model ?? schema, `${object.kind} ${object.metadata.name}: no schema to validate against`).toBeDefined();
       if (model) expect(() => model.validate(), `${object.kind} ${object.metadata.name}`).not.toThrow();
-      else expect(structuralProblems(schema!, object, object.kind)).toEqual([]);
+      else expect(objectProblems(schema!, object, object.kind)).toEqual([]);
     }
   });
 

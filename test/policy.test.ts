@@ -21,6 +21,7 @@ import {
   isPinnedByDigest, podSpecOf, type KubeObject,
 } from "../policy/rules";
 import { rawConfigByteLimit } from "../lib/config/rawCni";
+import { multinetValues, validateConfig, type StackConfig } from "../lib/config";
 import { floatingImageTag as configFloatingImageTag } from "../lib/config/versions";
 import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/files/stackFiles";
 import { runProgram, type RegisteredResource } from "./helpers/mockProgram";
@@ -70,6 +71,12 @@ beforeAll(async () => {
   }
 });
 
+function stackConfig(stack: string): StackConfig {
+  const result = validateConfig(multinetValues(pulumiConfigForStack(stack)));
+  if (!result.ok) throw new Error(result.errors.join("\n"));
+  return result.config;
+}
+
 describe.each(stackNames())("stack %s", (stack) => {
   const objects = () => stackObjects.get(stack)!;
 
@@ -86,16 +93,19 @@ describe.each(stackNames())("stack %s", (stack) => {
     expect(advisories.map((f) => f.policy)).toEqual(images.filter((i) => !isPinnedByDigest(i)).map(() => "multinet-image-digests"));
   });
 
-  it("uses the host only in the Multus, Flannel and CNI plugins DaemonSets, each exactly as the policy grants it", () => {
+  it("uses the host only in the node agents' DaemonSets, each exactly as the policy grants it", () => {
     const used = Object.fromEntries(objects().map((r) => [r.inputs.metadata.name, [...new Set(hostAccessUsed(r.inputs).map((u) => u.access))].sort()])
       .filter(([, access]) => access.length > 0));
     // Not only allowed: the grants are no wider than what the DaemonSets use.
+    const { multiNetworkPolicy, whereabouts } = stackConfig(stack);
     expect(used).toEqual({
       "kube-multus-ds": ["hostNetwork", "hostPID", "privileged"],
       "kube-flannel-ds": ["hostNetwork"],
       ...(stack === "kind" ? { "multinet-cni-plugins": ["hostNetwork", "privileged"] } : {}),
+      ...(whereabouts.enabled ? { whereabouts: ["hostNetwork", "privileged"] } : {}),
+      ...(multiNetworkPolicy.enabled ? { "multi-networkpolicy-ds-amd64": ["hostNetwork", "privileged"] } : {}),
     });
-    for (const r of objects().filter((o) => o.inputs.metadata.name in used)) {
+    for (const r of objects().filter((o) => hostAccessUsed(o.inputs).length > 0)) {
       expect([...hostAccessGranted(r.inputs)].sort(), r.name).toEqual(used[r.inputs.metadata.name]);
     }
   });
@@ -174,7 +184,7 @@ describe("crafted violations", () => {
     ["Multus's name without its component label", workload("DaemonSet", { hostPID: true }, { name: "kube-multus-ds" }), "multinet-host-access", "DaemonSet kube-system/kube-multus-ds: hostPID is true"],
     ["Multus's name and labels on a Deployment", workload("Deployment", { hostNetwork: true }, { name: "kube-multus-ds", labels: multusLabels }), "multinet-host-access", "hostNetwork is true"],
     ["a patch that makes calico-node privileged", calicoPatch({ securityContext: { privileged: true } }), "multinet-host-access", "container calico-node is privileged"],
-    ["a privileged container in the Flannel DaemonSet", flannel({ containers: [privilegedContainer] }), "multinet-host-access", "DaemonSet kube-flannel/kube-flannel-ds: container app is privileged; only DaemonSet kube-multus-ds and DaemonSet multinet-cni-plugins may run privileged containers"],
+    ["a privileged container in the Flannel DaemonSet", flannel({ containers: [privilegedContainer] }), "multinet-host-access", "DaemonSet kube-flannel/kube-flannel-ds: container app is privileged; only DaemonSet kube-multus-ds, DaemonSet multinet-cni-plugins, DaemonSet whereabouts and DaemonSet multi-networkpolicy-ds-amd64 may run privileged containers"],
     ["a privileged init container in the Flannel DaemonSet", flannel({ initContainers: [{ ...privilegedContainer, name: "init" }] }), "multinet-host-access", "init container init is privileged"],
     ["the Flannel DaemonSet in the host's PID namespace", flannel({ hostPID: true }), "multinet-host-access", "DaemonSet kube-flannel/kube-flannel-ds: hostPID is true; only DaemonSet kube-multus-ds may use hostPID"],
     ["the Flannel DaemonSet in the host's IPC namespace", flannel({ hostIPC: true }), "multinet-host-access", "hostIPC is true; nothing multinet deploys may use hostIPC"],
@@ -221,9 +231,9 @@ describe("crafted violations", () => {
     ["with Flannel's component label", multus({}, { labels: flannelLabels }), "DaemonSet kube-system/kube-multus-ds"],
   ])("judges the Multus DaemonSet %s like any other workload: every host access is a violation", async (_, resource, object) => {
     expect(mandatory(await validate(resource)).map((f) => `${f.policy}: ${f.message}`)).toEqual([
-      `multinet-host-access: ${object}: hostNetwork is true; only DaemonSet kube-multus-ds, DaemonSet kube-flannel-ds and DaemonSet multinet-cni-plugins may use hostNetwork`,
+      `multinet-host-access: ${object}: hostNetwork is true; only DaemonSet kube-multus-ds, DaemonSet kube-flannel-ds, DaemonSet multinet-cni-plugins, DaemonSet whereabouts and DaemonSet multi-networkpolicy-ds-amd64 may use hostNetwork`,
       `multinet-host-access: ${object}: hostPID is true; only DaemonSet kube-multus-ds may use hostPID`,
-      `multinet-host-access: ${object}: container app is privileged; only DaemonSet kube-multus-ds and DaemonSet multinet-cni-plugins may run privileged containers`,
+      `multinet-host-access: ${object}: container app is privileged; only DaemonSet kube-multus-ds, DaemonSet multinet-cni-plugins, DaemonSet whereabouts and DaemonSet multi-networkpolicy-ds-amd64 may run privileged containers`,
     ]);
   });
 
@@ -320,11 +330,13 @@ describe("the rules' helpers", () => {
     expect(kubernetesObject({ type: "kubernetes:helm.sh/v4:Chart", props: { chart: "x" } })).toBeUndefined();
   });
 
-  it("allows the host to the Multus, Flannel and CNI plugins DaemonSets only, and never hostIPC", () => {
+  it("allows the host to the Multus, Flannel, CNI plugins, whereabouts and MultiNetworkPolicy DaemonSets only, and never hostIPC", () => {
     expect(hostAccessAllowed.map((a) => `${a.kind}/${a.name}/${a.component}: ${a.grants.join(", ")}`)).toEqual([
       "DaemonSet/kube-multus-ds/multus: privileged, hostNetwork, hostPID",
       "DaemonSet/kube-flannel-ds/flannel: hostNetwork",
       "DaemonSet/multinet-cni-plugins/cni-plugins: privileged, hostNetwork",
+      "DaemonSet/whereabouts/whereabouts: privileged, hostNetwork",
+      "DaemonSet/multi-networkpolicy-ds-amd64/multi-networkpolicy: privileged, hostNetwork",
     ]);
   });
 

@@ -60,7 +60,7 @@ describe.each(stackNames())("stack %s", (stack) => {
     for (const nad of r.ofType(T.nad)) expect(dependsOn(nad, check), nad.name).toBe(true);
   });
 
-  it("verifies after Multus, Flannel, every NAD and the sample pod, re-running when the pod or config changes", () => {
+  it("verifies after every DaemonSet, NAD and the sample pod, re-running when the pod or config changes", () => {
     const r = run(stack);
     const check = r.get(T.command, "verification-check");
     expect(check.inputs.create).toBe(`npx --no tsx scripts/verify.ts --stack ${stack} --json${contextArgs(stack)}`);
@@ -70,7 +70,7 @@ describe.each(stackNames())("stack %s", (stack) => {
       expect(dependsOn(check, target), `${target.type} ${target.name}`).toBe(true);
     }
     const [config] = check.inputs.triggers;
-    expect(Object.keys(config).sort()).toEqual(["calico", "cniPlugins", "flannel", "multus", "networks", "samplePod", "verification"]);
+    expect(Object.keys(config).sort()).toEqual(["calico", "cniPlugins", "flannel", "multiNetworkPolicy", "multus", "networks", "policies", "samplePod", "verification", "whereabouts"]);
     expect(check.inputs.triggers).toHaveLength(3);
   });
 

@@ -14,6 +14,7 @@ import { validateAction, validateWorkflow } from "@action-validator/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { cidrsOverlap, parseCidr } from "../lib/config/cidr";
+import { upstreamCommits } from "../lib/config/versions";
 import { multinetValues, validateConfig, type StackConfig } from "../lib/config";
 import { versions } from "../lib/config/versions";
 import { pulumiConfigForStack, repoRoot, stackNames } from "../lib/files/stackFiles";
@@ -423,6 +424,13 @@ describe("the e2e workflow and its kind cluster", () => {
     }
     const kind = steps.find((s) => s.uses?.startsWith("helm/kind-action@"));
     expect(kind.with.version).toMatch(/^v\d+\.\d+\.\d+$/);
+  });
+
+  it("builds the MultiNetworkPolicy enforcer the kind stack runs from the pinned commit", () => {
+    // Upstream has no release image; kind/up.sh builds this commit and tags it with its first 8 digits.
+    expect(e2e.env.MNP_IPTABLES_COMMIT).toBe(upstreamCommits.multiNetworkPolicyIptables);
+    expect(kindStack.multiNetworkPolicy.image).toBe(`localhost/multinet/multi-networkpolicy-iptables:${upstreamCommits.multiNetworkPolicyIptables.slice(0, 8)}`);
+    expect(read("kind/up.sh")).toContain("enforcer=localhost/multinet/multi-networkpolicy-iptables:${MNP_IPTABLES_COMMIT:0:8}");
   });
 
   it("gives the cluster no default CNI and the Flannel network as its podSubnet", () => {

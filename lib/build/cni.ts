@@ -6,6 +6,7 @@
  * round trip proves nothing was lost.
  */
 import { z } from "zod";
+import { whereaboutsIpamSchema } from "./whereaboutsIpam";
 
 export const routeSchema = z.strictObject({
   dst: z.string(),
@@ -34,7 +35,7 @@ export const staticIpamSchema = z.strictObject({
   routes: z.array(routeSchema).optional(),
 });
 
-export const ipamSchema = z.discriminatedUnion("type", [hostLocalIpamSchema, staticIpamSchema]);
+export const ipamSchema = z.discriminatedUnion("type", [hostLocalIpamSchema, staticIpamSchema, whereaboutsIpamSchema]);
 
 /** Bridge options the flannel CNI plugin passes through to the bridge plugin it delegates to. */
 export const flannelDelegateSchema = z.strictObject({

@@ -6,6 +6,7 @@ import { podChoosesAddresses, type IpamConfig, type NetworkConfig, type TypedNet
 import { serializeCniConfig, type CniConfig, type Ipam, type PluginConf } from "./cni";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import { commonLabels, type KubeObject, type Named } from "./objects";
+import { whereaboutsIpam } from "./whereaboutsIpam";
 
 export const nadApiVersion = "k8s.cni.cncf.io/v1";
 export const nadKind = "NetworkAttachmentDefinition";
@@ -19,6 +20,7 @@ export interface NetworkAttachmentDefinition extends KubeObject {
 
 function ipamFor(ipam: IpamConfig): Ipam {
   const routes = ipam.routes.length ? { routes: ipam.routes } : {};
+  if (ipam.type === "whereabouts") return whereaboutsIpam(ipam);
   if (ipam.type === "static") return { type: "static", ...(ipam.addresses ? { addresses: ipam.addresses } : {}), ...routes };
   // One range set per range, so a pod gets an address from each (e.g. one IPv4 and one IPv6); a set
   // never mixes families, which host-local refuses (allocator/range_set.go:72 at v1.1.1).

@@ -77,6 +77,11 @@ export function addressProblems({ flannel, calico, networks, samplePod }: Partia
         nadSubnets.push(parseCidr(address)!);
         if (gateway !== undefined) problems.push(...gatewayProblems(gateway, [parseCidr(address)!], [...path, "gateway"]));
       });
+    } else if (ipam.type === "whereabouts") {
+      // A NAD subnet like any other; what whereabouts hands out is checked in whereaboutsChecks.ts
+      // (its pools are cluster-wide and may be shared by NADs).
+      addSubnet(ipam.range, [...ipamPath, "range"], segment, "nad");
+      nadSubnets.push(parseCidr(ipam.range)!);
     } else {
       ipam.ranges.forEach((range, r) => {
         const path = [...ipamPath, "ranges", r];

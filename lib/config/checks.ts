@@ -9,13 +9,16 @@ import { systemNamespaces } from "./values";
 import { attachmentInterfaces, nadReference, podChoosesAddresses } from "./references";
 import { networkProblems } from "./networkChecks";
 import { ipamOf, type StackConfig } from "./schema";
+import { policyProblems } from "./policyChecks";
+import { whereaboutsIpamProblems, whereaboutsStackProblems } from "./whereaboutsChecks";
 
 /**
  * Checks that span several keys. Each runs when the sections it reads passed the schema, so one
  * bad section does not hide the problems of the others.
  */
-export function crossFieldProblems({ multus, flannel, calico, networks, samplePod }: Partial<StackConfig>): string[] {
-  const problems: string[] = addressProblems({ flannel, calico, networks, samplePod });
+export function crossFieldProblems(sections: Partial<StackConfig>): string[] {
+  const { multus, flannel, calico, networks, samplePod } = sections;
+  const problems: string[] = [...addressProblems({ flannel, calico, networks, samplePod }), ...whereaboutsStackProblems(sections), ...policyProblems(sections)];
 
   const defined = new Map<string, number>();
   const firstFlannel = networks?.findIndex((n) => n.type === "flannel") ?? -1;
@@ -41,6 +44,10 @@ export function crossFieldProblems({ multus, flannel, calico, networks, samplePo
       return;
     }
     const ipam = ipamOf(network);
+    if (ipam?.type === "whereabouts") {
+      problems.push(...whereaboutsIpamProblems(ipam, ["networks", i, "ipam"]));
+      return;
+    }
     if (ipam?.type !== "host-local") return;
     ipam.ranges.forEach((range, r) => {
       const subnet = parseCidr(range.subnet)!;

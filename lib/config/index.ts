@@ -27,6 +27,11 @@ export { calicoSchema } from "./calico";
 export { cniPluginsInImage, cniPluginsNeverInstalled, cniPluginsSchema } from "./cniPlugins";
 export { networkSchema } from "./networks";
 export { networkProblems } from "./networkChecks";
+export { whereaboutsSchema } from "./whereabouts";
+export { multiNetworkPolicySchema, policedNetworkTypes } from "./multiNetworkPolicy";
+export { policiesSchema } from "./policies";
+export { policyNetworkReference } from "./policyChecks";
+export type { WhereaboutsIpamConfig } from "./whereaboutsIpam";
 export { samplePodSchema } from "./samplePod";
 export { verificationSchema } from "./verification";
 

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { cidr, ipAddress, networkCidr, strict } from "./values";
+import { whereaboutsIpamConfigSchema } from "./whereaboutsIpam";
 
 const routeConfigSchema = strict({
   dst: cidr.meta({ description: "destination CIDR" }),
@@ -36,5 +37,5 @@ const staticIpamConfigSchema = strict({
 });
 
 /** One more IPAM type is one more member here (and its description below). */
-export const ipamConfigSchema = z.discriminatedUnion("type", [hostLocalIpamConfigSchema, staticIpamConfigSchema])
-  .meta({ description: "`host-local` or `static`" });
+export const ipamConfigSchema = z.discriminatedUnion("type", [hostLocalIpamConfigSchema, staticIpamConfigSchema, whereaboutsIpamConfigSchema])
+  .meta({ description: "`host-local`, `static` or `whereabouts`" });

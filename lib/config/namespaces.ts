@@ -23,6 +23,11 @@ export function neededNamespaces(config: StackConfig): NeededNamespace[] {
     ...(config.flannel.enabled ? [{ name: config.flannel.namespace, key: configKey(["flannel", "namespace"]), created: config.flannel.createNamespace }] : []),
     ...(config.cniPlugins.enabled ? [{ name: config.cniPlugins.namespace, key: configKey(["cniPlugins", "namespace"]), created: false }] : []),
     ...config.networks.map((network, i) => ({ name: network.namespace, key: configKey(["networks", i, "namespace"]), created: network.createNamespace })),
+    ...(config.whereabouts.enabled ? [{ name: config.whereabouts.namespace, key: configKey(["whereabouts", "namespace"]), created: false }] : []),
+    ...(config.multiNetworkPolicy.enabled ? [
+      { name: config.multiNetworkPolicy.namespace, key: configKey(["multiNetworkPolicy", "namespace"]), created: false },
+      ...config.policies.map((policy, i) => ({ name: policy.namespace, key: configKey(["policies", i, "namespace"]), created: false })),
+    ] : []),
     ...(config.samplePod.enabled ? [{ name: config.samplePod.namespace, key: configKey(["samplePod", "namespace"]), created: false }] : []),
   ];
   const byName = new Map<string, NeededNamespace>();

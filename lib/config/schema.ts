@@ -3,11 +3,14 @@ import type { z } from "zod";
 import { calicoSchema } from "./calico";
 import { cniPluginsSchema } from "./cniPlugins";
 import { flannelSchema } from "./flannel";
+import { multiNetworkPolicySchema } from "./multiNetworkPolicy";
 import { multusSchema } from "./multus";
 import { networksSchema } from "./networks";
+import { policiesSchema } from "./policies";
 import { samplePodSchema } from "./samplePod";
 import { strict } from "./values";
 import { verificationSchema } from "./verification";
+import { whereaboutsSchema } from "./whereabouts";
 
 export const stackConfigSchema = strict({
   multus: multusSchema,
@@ -15,6 +18,9 @@ export const stackConfigSchema = strict({
   calico: calicoSchema,
   cniPlugins: cniPluginsSchema,
   networks: networksSchema,
+  whereabouts: whereaboutsSchema,
+  multiNetworkPolicy: multiNetworkPolicySchema,
+  policies: policiesSchema,
   samplePod: samplePodSchema,
   verification: verificationSchema,
 });
@@ -36,4 +42,7 @@ export function ipamOf(network: NetworkConfig): IpamConfig | undefined {
   return "ipam" in network ? network.ipam : undefined;
 }
 export type SamplePodConfig = StackConfig["samplePod"];
+export type WhereaboutsConfig = StackConfig["whereabouts"];
+export type MultiNetworkPolicyConfig = StackConfig["multiNetworkPolicy"];
+export type PolicyConfig = StackConfig["policies"][number];
 export type ResourcesConfig = MultusConfig["resources"];

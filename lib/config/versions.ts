@@ -10,6 +10,12 @@ export const versions = {
   /** flannel CNI plugin image (installs the `flannel` binary into /opt/cni/bin). */
   flannelCniPlugin: "v1.9.1-flannel3",
   /**
+   * whereabouts release (k8snetworkplumbingwg/whereabouts tag v0.9.4, commit 3a262bd0). Its release
+   * workflow pushes the multi-arch image `ghcr.io/k8snetworkplumbingwg/whereabouts:<tag>`
+   * (.github/workflows/image-push-release.yml:104-119 at that tag).
+   */
+  whereabouts: "v0.9.4",
+  /**
    * Calico release the e2e workflow installs (kind/up.sh); its source is what the Calico patch is
    * checked against (cni-plugin/pkg/install/install.go for SKIP_CNI_BINARIES).
    */
@@ -34,6 +40,20 @@ export const imageRepositories = {
   multus: "ghcr.io/k8snetworkplumbingwg/multus-cni",
   flannel: "ghcr.io/flannel-io/flannel",
   flannelCniPlugin: "ghcr.io/flannel-io/flannel-cni-plugin",
+  whereabouts: "ghcr.io/k8snetworkplumbingwg/whereabouts",
+} as const;
+
+/**
+ * Upstream sources whose manifests multinet reproduces, at the commits the tests compare with
+ * (test/fixtures/upstream/). multi-networkpolicy-iptables has no release tag and pushes only the
+ * floating `latest`/`snapshot`/`stable` tags (.github/workflows/push-master.yml:34-36,
+ * push-release.yml:40-42 at cbf2b117), so its image is a stack setting (`multinet:multiNetworkPolicy.image`),
+ * pinned by the operator to a digest or a build of this commit.
+ */
+export const upstreamCommits = {
+  whereabouts: "3a262bd0cd873e13d9b379342f8251b852a89b8f",
+  multiNetworkPolicyIptables: "cbf2b11730b9fb0477d8d578129609df0c51f06b",
+  multiNetworkPolicy: "f1873dc329c687c4a2cd236b55284a380b77c6b8",
 } as const;
 
 /**

@@ -5,11 +5,13 @@
  */
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { StackConfig } from "../config";
+import { addonTargets } from "../verify/addons";
 import { podWarningMessages } from "../verify/events";
 import { objectsMultinetCreates, type ExistingObject, type ObjectRef } from "../verify/existing";
 import { calicoDaemonSetCandidates, type PreflightSnapshot } from "../verify/preflight";
-import { verifyTargets, type ApiObject, type DaemonSetState, type VerifySnapshot } from "../verify/snapshot";
+import { verifyTargets, type AddonsSnapshot, type ApiObject, type DaemonSetState, type VerifySnapshot } from "../verify/snapshot";
 import { isNotFound, KubeError, requestFailure, timed, type Kube } from "./connection";
 import { execInPod } from "./exec";
 import { parseShape, shapes, type Shape } from "./shapes";
@@ -72,6 +74,26 @@ async function readProcNetRoute(kube: Kube, pod: { namespace: string; name: stri
   }
 }
 
+/** whereabouts' DaemonSet, reconciler and the sample pod's pools, and the policy enforcer, when deployed. */
+async function addonsSnapshot(kube: Kube, config: StackConfig): Promise<AddonsSnapshot> {
+  const targets = addonTargets(config);
+  const snapshot: AddonsSnapshot = {};
+  if (targets.whereabouts) {
+    const { namespace, reconciler, pools } = targets.whereabouts;
+    const [daemonSet, deployment, poolEntries] = await Promise.all([
+      daemonSetState(kube, targets.whereabouts.daemonSet, true),
+      read(kube, `Deployment ${reconciler.namespace}/${reconciler.name}`, shapes.object,
+        () => kube.get(`/apis/apps/v1/namespaces/${reconciler.namespace}/deployments/${reconciler.name}`)),
+      Promise.all(pools.map(async ({ pool }) => [pool, await read(kube, `IPPool ${namespace}/${pool}`, shapes.object,
+        () => kube.get(`/apis/whereabouts.cni.cncf.io/v1alpha1/namespaces/${namespace}/ippools/${pool}`))] as const)),
+    ]);
+    // Only its status.readyReplicas is judged.
+    snapshot.whereabouts = { daemonSet, ...(deployment ? { reconciler: deployment as IDeployment } : {}), pools: Object.fromEntries(poolEntries) };
+  }
+  if (targets.multiNetworkPolicy) snapshot.multiNetworkPolicy = await daemonSetState(kube, targets.multiNetworkPolicy, true);
+  return snapshot;
+}
+
 /** Everything the verifier judges, read once. */
 export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<VerifySnapshot> {
   const targets = verifyTargets(config);
@@ -98,6 +120,7 @@ export async function verifySnapshot(kube: Kube, config: StackConfig): Promise<V
     ...(cniPlugins ? { cniPlugins } : {}),
     calico: { daemonSet: calicoDaemonSet?.daemonSet, installation },
     nads: Object.fromEntries(nadEntries),
+    addons: await addonsSnapshot(kube, config),
   };
   if (targets.samplePod) {
     const { namespace, name } = targets.samplePod;
@@ -122,6 +145,7 @@ async function listCustom(kube: Kube, group: string, version: string, plural: st
 const plurals: Record<string, string> = {
   ServiceAccount: "serviceaccounts", ConfigMap: "configmaps", Secret: "secrets", Pod: "pods", DaemonSet: "daemonsets",
   ClusterRole: "clusterroles", ClusterRoleBinding: "clusterrolebindings", NetworkAttachmentDefinition: "network-attachment-definitions",
+  Deployment: "deployments", CustomResourceDefinition: "customresourcedefinitions", MultiNetworkPolicy: "multi-networkpolicies",
 };
 
 /** The API path of one object multinet creates: /api/v1/… for the core group, /apis/<group>/<version>/… otherwise. */

@@ -42,8 +42,10 @@ const kindOrder = [
   "ConfigMap",
   "Secret",
   "DaemonSet",
+  "Deployment",
   "(patch)",
   "NetworkAttachmentDefinition",
+  "MultiNetworkPolicy",
   "Pod",
 ] as const;
 

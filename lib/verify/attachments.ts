@@ -4,8 +4,8 @@
  * `k8s.v1.cni.cncf.io/network-status` annotation Multus writes, parsed and matched to them.
  */
 import * as ipaddr from "ipaddr.js";
-import { cidrContains, parseCidr } from "../config/cidr";
-import type { FlannelConfig, NetworkConfig, SamplePodConfig } from "../config";
+import { cidrContains, compareAddresses, parseCidr } from "../config/cidr";
+import type { FlannelConfig, NetworkConfig, SamplePodConfig, WhereaboutsIpamConfig } from "../config";
 import { attachmentInterfaces, ipamOf } from "../config";
 
 /** One entry of `k8s.v1.cni.cncf.io/network-status` (multi-net-spec v1.3, 4.1.2.1.2). */
@@ -71,14 +71,29 @@ function staticAddresses(network: NetworkConfig, podIps: readonly string[] | und
   return ipam.addresses?.map(({ address }) => address) ?? [...(podIps ?? [])];
 }
 
+/** An address whereabouts may hand out: inside the range, between range_start and range_end, not excluded. */
+function whereaboutsRule(ipam: WhereaboutsIpamConfig): AddressRule {
+  const range = parseCidr(ipam.range)!;
+  const excluded = ipam.exclude.map((entry) => parseCidr(entry.includes("/") ? entry : `${entry}/${entry.includes(":") ? 128 : 32}`)!);
+  const bounds = [ipam.range_start && `from ${ipam.range_start}`, ipam.range_end && `to ${ipam.range_end}`].filter(Boolean).join(" ");
+  return {
+    describe: `inside ${ipam.range}${bounds ? ` ${bounds}` : ""}${excluded.length ? ` outside ${ipam.exclude.join(", ")}` : ""} (whereabouts)`,
+    matches: (ip) => cidrContains(range, ip)
+      && (!ipam.range_start || compareAddresses(ip, ipam.range_start) >= 0)
+      && (!ipam.range_end || compareAddresses(ip, ipam.range_end) <= 0)
+      && !excluded.some((cidr) => cidrContains(cidr, ip)),
+  };
+}
+
 /**
  * The addresses an attachment must have, one rule each: every host-local range (one per family, so
- * a dual-stack network needs both), every static address, flannel's network. None for networks
+ * a dual-stack network needs both), every static address, whereabouts' range, flannel's network. None for networks
  * whose addresses multinet does not assign (raw, host-device without IPAM).
  */
 export function expectedAddresses(network: NetworkConfig, flannel: FlannelConfig, podIps?: readonly string[]): AddressRule[] {
   if (network.type === "flannel") return [insideRule(flannel.network)];
   const ipam = ipamOf(network);
+  if (ipam?.type === "whereabouts") return [whereaboutsRule(ipam)];
   if (ipam?.type === "host-local") return ipam.ranges.map((range) => insideRule(range.subnet));
   return staticAddresses(network, podIps).map((address) => {
     const ip = address.split("/")[0];
@@ -91,7 +106,9 @@ export function expectedRoutes(network: NetworkConfig, flannel: FlannelConfig, p
   if (network.type === "flannel") return [flannel.network].filter(isIpv4Cidr);
   const ipam = ipamOf(network);
   if (!ipam) return [];
-  const subnets = ipam.type === "host-local" ? ipam.ranges.map((range) => range.subnet) : staticAddresses(network, podIps).map(networkOf);
+  const subnets = ipam.type === "host-local"
+    ? ipam.ranges.map((range) => range.subnet)
+    : ipam.type === "whereabouts" ? [ipam.range] : staticAddresses(network, podIps).map(networkOf);
   return [...new Set([...subnets, ...ipam.routes.map((route) => networkOf(route.dst))])].filter(isIpv4Cidr);
 }
 

@@ -8,7 +8,10 @@
 import type { StackConfig } from "../config";
 import { cniPluginsDaemonSet } from "../build/cniPlugins";
 import { flannelObjects } from "../build/flannel";
+import { multiNetworkPolicyObjects } from "../build/multiNetworkPolicy";
 import { multusObjects } from "../build/multus";
+import { multiNetworkPolicy } from "../build/policies";
+import { whereaboutsObjects } from "../build/whereabouts";
 import { nadApiVersion, nadKind } from "../build/networks";
 import { instanceLabel } from "../build/objects";
 import { fail, pass, type Finding } from "./findings";
@@ -45,6 +48,17 @@ export function objectsMultinetCreates(config: StackConfig): ObjectRef[] {
     refs.push(...[flannel.serviceAccount, flannel.clusterRole, flannel.clusterRoleBinding, flannel.netConf, flannel.daemonSet].map(ref));
   }
   if (config.cniPlugins.enabled) refs.push(ref(cniPluginsDaemonSet(config.cniPlugins)));
+  // whereabouts' and the enforcer's CRDs too: one that exists belongs to another installation of
+  // them, which would fight over the binary and the pools, or the pods' iptables.
+  if (config.whereabouts.enabled) {
+    const whereabouts = whereaboutsObjects(config.whereabouts);
+    refs.push(...[...whereabouts.crds, whereabouts.serviceAccount, whereabouts.clusterRole, whereabouts.clusterRoleBinding, whereabouts.cronConfig, whereabouts.daemonSet, whereabouts.reconciler].map(ref));
+  }
+  if (config.multiNetworkPolicy.enabled && config.multiNetworkPolicy.image) {
+    const enforcer = multiNetworkPolicyObjects(config.multiNetworkPolicy);
+    refs.push(...[enforcer.crd, enforcer.serviceAccount, enforcer.clusterRole, enforcer.clusterRoleBinding, enforcer.daemonSet].map(ref));
+    refs.push(...config.policies.map(multiNetworkPolicy).map(ref));
+  }
   refs.push(...config.networks.map((n) => ({ apiVersion: nadApiVersion, kind: nadKind, name: n.name, namespace: n.namespace })));
   if (config.samplePod.enabled) refs.push({ apiVersion: "v1", kind: "Pod", name: config.samplePod.name, namespace: config.samplePod.namespace });
   return refs;

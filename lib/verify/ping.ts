@@ -7,8 +7,9 @@
  */
 import type { IPod } from "kubernetes-models/v1/Pod";
 import * as ipaddr from "ipaddr.js";
-import { ipamOf, networksAnnotation, networksAnnotationValue, networkStatusAnnotation, type StackConfig } from "../config";
+import { ipamOf, networksAnnotation, networksAnnotationValue, networkStatusAnnotation, policyNetworkReference, type StackConfig } from "../config";
 import { commonLabels, type Named } from "../build/objects";
+import { samplePod as samplePodObject } from "../build/samplePod";
 import { attachmentEntry, expectedAttachments, parseNetworkStatus, type ExpectedAttachment } from "./attachments";
 import { fail, pass, skip, type Finding } from "./findings";
 import { readyNodes } from "./rollout";
@@ -17,8 +18,8 @@ import type { PingObservation, PingResult, VerifySnapshot } from "./snapshot";
 
 /**
  * Whether a peer pod on another node can prove cross-node traffic over this attachment, and if not
- * why. Only flannel qualifies: each node leases its own subnet, so the peer's address differs from
- * the sample pod's. host-local IPAM keeps its allocations per node, so on another node it hands out
+ * why. Flannel qualifies (each node leases its own subnet, so the peer's address differs from the
+ * sample pod's), and so does whereabouts IPAM on a network shared by nodes. host-local IPAM keeps its allocations per node, so on another node it hands out
  * the same first address again and the ping would be answered inside the peer itself.
  */
 export function pingableReason(attachment: ExpectedAttachment): string | undefined {
@@ -27,6 +28,8 @@ export function pingableReason(attachment: ExpectedAttachment): string | undefin
   if (network.type === "bridge") return "bridge networks are node-local";
   const ipam = ipamOf(network);
   if (!ipam) return `${network.type} network without multinet-assigned addresses`;
+  // whereabouts hands out addresses cluster-wide: the peer's differs from the sample pod's.
+  if (ipam.type === "whereabouts") return undefined;
   if (ipam.type === "static") {
     return ipam.addresses ? "a second pod would get the same static address" : "static IPAM: the peer would need an address of its own";
   }
@@ -99,11 +102,40 @@ export function judgePing(result: PingResult): { ok: boolean; detail: string } {
   return { ok: false, detail: `ping exited ${result.exitCode}${last ? `: ${last}` : ""}` };
 }
 
+export type PingExpectation = { expect: "replies" } | { expect: "denied"; policy: string } | { skip: string };
+
+/** A policy selects pods with these labels (matchLabels only: the enforcer reads selectors so). */
+const selects = (policy: StackConfig["policies"][number], labels: Record<string, string>) =>
+  Object.entries(policy.podSelector.matchLabels).every(([key, value]) => labels[key] === value);
+
+/**
+ * What the ping over an attachment should find under the stack's MultiNetworkPolicy objects:
+ * replies, or none because a deny-all ingress policy selects the sample pod on that network.
+ * Policies with rules are not judged: whether they admit the peer depends on more than the ping controls.
+ */
+export function pingExpectation(config: StackConfig, attachment: ExpectedAttachment): PingExpectation {
+  if (!config.multiNetworkPolicy.enabled) return { expect: "replies" };
+  const sampleLabels = samplePodObject(config.samplePod, []).metadata.labels ?? {};
+  const applying = config.policies.filter((policy) => policy.namespace === config.samplePod.namespace
+    && policy.networks.some((entry) => policyNetworkReference(entry, policy.namespace) === attachment.reference));
+  const onPeer = applying.filter((policy) => policy.policyTypes.includes("Egress") && selects(policy, { ...peerLabels, app: peerPodName(config.samplePod.name) }));
+  if (onPeer.length) return { skip: `MultiNetworkPolicy ${onPeer.map((p) => p.name).join(", ")} limits the peer's egress` };
+  const onSample = applying.filter((policy) => policy.policyTypes.includes("Ingress") && selects(policy, sampleLabels));
+  const denyAll = onSample.find((policy) => policy.ingress.length === 0);
+  if (denyAll) return { expect: "denied", policy: denyAll.name };
+  if (onSample.length) return { skip: `MultiNetworkPolicy ${onSample.map((p) => p.name).join(", ")} has ingress rules; whether they admit the peer is not judged` };
+  return { expect: "replies" };
+}
+
 /** The sample pod's attachments that a peer pod on another node can ping, with why others cannot. */
 export function pingPlan(config: StackConfig): { attachments: ExpectedAttachment[]; skipped: Finding[] } {
   const all = expectedAttachments(config.samplePod, config.networks, config.flannel);
-  const attachments = all.filter((a) => !pingableReason(a));
-  const skipped = all.filter((a) => pingableReason(a)).map((a) => skip(`ping/${a.ifname}`, `${a.reference}: ${pingableReason(a)}`));
+  const why = (a: ExpectedAttachment) => {
+    const expectation = pingExpectation(config, a);
+    return pingableReason(a) ?? ("skip" in expectation ? expectation.skip : undefined);
+  };
+  const attachments = all.filter((a) => !why(a));
+  const skipped = all.filter((a) => why(a)).map((a) => skip(`ping/${a.ifname}`, `${a.reference}: ${why(a)}`));
   return { attachments, skipped };
 }
 
@@ -162,6 +194,15 @@ export function judgePingObservation(config: StackConfig, observation: PingObser
       const route = `${from} → ${target} on ${observation.samplePodNode} via ${ifname}`;
       if (problem || !result) return fail(`ping/${ifname}`, `${route}: ${problem ?? "not pinged"}${note}`);
       const verdict = judgePing(result);
+      const attachment = pingPlan(config).attachments.find((a) => a.ifname === ifname);
+      const expectation = attachment ? pingExpectation(config, attachment) : { expect: "replies" as const };
+      if ("policy" in expectation) {
+        // Only an answered ping is a verdict here: no replies is what the policy wants, but a broken path looks the same.
+        const replies = /^(\d+)\//.exec(verdict.detail);
+        return replies && Number(replies[1]) === 0
+          ? pass(`ping/${ifname}`, `${route}: ${verdict.detail}, denied by MultiNetworkPolicy ${expectation.policy}${note}`)
+          : fail(`ping/${ifname}`, `${route}: ${verdict.detail}, but MultiNetworkPolicy ${expectation.policy} should deny it${note}`);
+      }
       return verdict.ok ? pass(`ping/${ifname}`, `${route}: ${verdict.detail}${note}`) : fail(`ping/${ifname}`, `${route}: ${verdict.detail}${note}`);
     }),
     ...skipped,

@@ -126,6 +126,8 @@ function ownRanges(config: StackConfig): Array<{ key: string; cidr: Cidr }> {
     const ipam = ipamOf(network);
     if (ipam?.type === "host-local") {
       ipam.ranges.forEach((range, r) => ranges.push({ key: configKey(["networks", i, "ipam", "ranges", r, "subnet"]), cidr: parseCidr(range.subnet)! }));
+    } else if (ipam?.type === "whereabouts") {
+      ranges.push({ key: configKey(["networks", i, "ipam", "range"]), cidr: parseCidr(ipam.range)! });
     } else {
       ipam?.addresses?.forEach((a, r) => ranges.push({ key: configKey(["networks", i, "ipam", "addresses", r, "address"]), cidr: parseCidr(a.address)! }));
     }

@@ -5,6 +5,7 @@
  * never disagree on a name.
  */
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { StackConfig } from "../config";
@@ -27,6 +28,12 @@ export interface ApiObject {
   kind?: string;
   metadata?: { name?: string; namespace?: string };
   spec?: Record<string, unknown>;
+}
+
+/** whereabouts (its DaemonSet, reconciler and the sample pod's pools by name) and the policy enforcer, as read. */
+export interface AddonsSnapshot {
+  whereabouts?: { daemonSet: DaemonSetState; reconciler?: IDeployment; pools: Record<string, ApiObject | undefined> };
+  multiNetworkPolicy?: DaemonSetState;
 }
 
 export interface SamplePodState {
@@ -57,6 +64,8 @@ export interface VerifySnapshot {
   samplePod?: SamplePodState;
   /** Present when the ping was asked for. */
   ping?: PingObservation;
+  /** whereabouts and the MultiNetworkPolicy enforcer, when the stack deploys them. */
+  addons?: AddonsSnapshot;
 }
 
 /** Where calico-node runs when the Tigera operator manages it. */

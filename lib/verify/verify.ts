@@ -5,6 +5,7 @@
  * nads, samplePod, ping); this composes them.
  */
 import type { StackConfig } from "../config";
+import { judgeAddons } from "./addons";
 import { judgeCalicoAutodetection, judgeCalicoNodeAddresses, judgeCalicoRollout } from "./calico";
 import { skip, type Finding } from "./findings";
 import { judgeNads } from "./nads";
@@ -35,6 +36,7 @@ export function judgeSnapshot(config: StackConfig, snapshot: VerifySnapshot): { 
     judgeCalicoNodeAddresses(config, snapshot.nodes),
     ...judgeNads(config, snapshot.nads),
     ...pod.findings,
+    ...judgeAddons(config, snapshot.addons ?? {}, snapshot.nodes, pod.addresses),
   ];
   return { findings, samplePodAddresses: pod.addresses };
 }
