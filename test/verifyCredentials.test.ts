@@ -92,8 +92,9 @@ function gone(pid: number): boolean {
   return stat === "" || / Z /.test(stat);
 }
 
+/** Whether every pid ends within 20 s (a loaded machine can take seconds to schedule the kills). */
 async function allGone(pids: number[]): Promise<boolean> {
-  for (let i = 0; i < 50 && !pids.every(gone); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let i = 0; i < 200 && !pids.every(gone); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   return pids.every(gone);
 }
 
