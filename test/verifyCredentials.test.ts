@@ -119,11 +119,13 @@ describe.concurrent("the verifier as a process ends its credential plugin's whol
 
   it("when the verifier is stopped (SIGTERM)", async () => {
     const file = path.join(dir, "sigterm.pids");
-    const child = spawn(path.join(repoRoot, "node_modules", ".bin", "tsx"), ["scripts/verify.ts", "--config", fixtureStackFile, "--timeout", "60"], {
+    // The verifier's own process gets the signal: node with tsx's loader, not the tsx CLI, which
+    // runs the script in a child and relays signals to it in its own way.
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/verify.ts", "--config", fixtureStackFile, "--timeout", "60"], {
       cwd: repoRoot, env: { ...process.env, KUBECONFIG: kubeconfig(dir, "lingering-sigterm", "http://127.0.0.1:1", "test", lingering(file)) },
     });
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    // tsx takes seconds to start on a busy machine.
+    // Loading the TypeScript takes seconds on a busy machine.
     for (let i = 0; i < 600 && !existsSync(file); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     const pids = pidsIn(file);
     expect(pids.some(gone)).toBe(false);
