@@ -5,8 +5,7 @@
  */
 import type { MultiNetworkPolicyConfig } from "../config";
 import { multiNetworkPolicyCrd } from "./multiNetworkPolicyCrd";
-import { commonLabels, nodeDaemonSet, resourceRequirements, serviceAccountRbac, type NodeDaemonSet, type ServiceAccountRbac } from "./objects";
-import type { Crd } from "./whereaboutsCrds";
+import { commonLabels, nodeDaemonSet, resourceRequirements, serviceAccountRbac, type Crd, type NodeDaemonSet, type ServiceAccountRbac } from "./objects";
 
 const name = "multi-networkpolicy";
 const labels = { ...commonLabels("multi-networkpolicy"), tier: "node", app: name, name };

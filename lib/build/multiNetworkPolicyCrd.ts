@@ -5,7 +5,7 @@
  * descriptions; test/upstream.test.ts compares it with that file.
  */
 import type { IJSONSchemaProps } from "kubernetes-models/apiextensions.k8s.io/v1/JSONSchemaProps";
-import type { Crd } from "./whereaboutsCrds";
+import type { Crd } from "./objects";
 
 const text: IJSONSchemaProps = { type: "string" };
 const list = (items: IJSONSchemaProps): IJSONSchemaProps => ({ type: "array", items });

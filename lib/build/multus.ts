@@ -2,20 +2,19 @@
  * Multus CNI: the NAD CustomResourceDefinition, RBAC, the daemon config and the DaemonSet, modelled
  * on upstream's deployments/multus-daemonset-thick.yml (thick) and multus-daemonset.yml (thin).
  */
-import type { ICustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import type { MultusConfig } from "../config";
-import { commonLabels, nodeDaemonSet, resourceRequirements, serviceAccountRbac, type Named, type NodeDaemonSet, type ServiceAccountRbac } from "./objects";
+import { commonLabels, nodeDaemonSet, resourceRequirements, serviceAccountRbac, type Crd, type Named, type NodeDaemonSet, type ServiceAccountRbac } from "./objects";
 
 const name = "multus";
 const hostCniConfDir = "/host/etc/cni/net.d";
 const labels = { ...commonLabels("multus"), tier: "node", app: "multus", name: "multus" };
 
 export interface MultusObjects extends ServiceAccountRbac {
-  crd: Named<ICustomResourceDefinition, false>;
+  crd: Crd;
   /** The thick daemon's config; thin Multus takes its settings as flags instead. */
   daemonConfig?: Named<IConfigMap>;
   daemonSet: NodeDaemonSet;

@@ -2,6 +2,7 @@
  * Shared shapes for the Kubernetes objects the builders return. The object types come from
  * kubernetes-models (generated from the Kubernetes OpenAPI schema) so a builder cannot invent a field.
  */
+import type { ICustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as ObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta";
 import { createHash } from "node:crypto";
 import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
@@ -81,6 +82,9 @@ export const configHashAnnotation = "multinet/config-hash";
 export function configHash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
+
+/** A CustomResourceDefinition as the builders write it (cluster-scoped). */
+export type Crd = Named<ICustomResourceDefinition, false>;
 
 export type NodeDaemonSet = Named<IDaemonSet> & Required<Pick<IDaemonSet, "spec">>;
 

@@ -11,8 +11,8 @@ import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { IClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
 import type { IClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
 import type { WhereaboutsConfig } from "../config";
-import { commonLabels, nodeDaemonSet, resourceRequirements, type Named, type NodeDaemonSet } from "./objects";
-import { whereaboutsCrds, type Crd } from "./whereaboutsCrds";
+import { commonLabels, nodeDaemonSet, resourceRequirements, type Crd, type Named, type NodeDaemonSet } from "./objects";
+import { whereaboutsCrds } from "./whereaboutsCrds";
 
 const name = "whereabouts";
 const reconcilerName = "whereabouts-reconciler";

@@ -2,11 +2,8 @@
  * whereabouts' three CRDs (v1alpha1), as doc/crds/whereabouts.cni.cncf.io_*.yaml at v0.9.4 define
  * them, without the descriptions; test/upstream.test.ts compares them with those files.
  */
-import type { ICustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import type { IJSONSchemaProps } from "kubernetes-models/apiextensions.k8s.io/v1/JSONSchemaProps";
-import { commonLabels, type Named } from "./objects";
-
-export type Crd = Named<ICustomResourceDefinition, false>;
+import { commonLabels, type Crd } from "./objects";
 
 const group = "whereabouts.cni.cncf.io";
 const text: IJSONSchemaProps = { type: "string" };
