@@ -11,6 +11,8 @@ export default defineConfig({
     // client and the program anew (a third of the suite's time went to imports). No file relies on
     // a fresh module state: the suite passes with the file order shuffled (--sequence.shuffle.files).
     isolate: false,
+    // Bundles scripts/verify.ts once for the tests that run it as a process (test/helpers/verifyBundle.ts).
+    globalSetup: ["test/helpers/verifyBundle.ts"],
     include: ["test/**/*.test.ts"],
     exclude: ["test/dataplane/**", "node_modules/**"],
     testTimeout: 30_000,

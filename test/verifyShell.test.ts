@@ -1,5 +1,6 @@
 /**
- * scripts/verify.ts as a user runs it, its own process through tsx: what only a process shows — the
+ * scripts/verify.ts as its own process (bundled once per test run, test/helpers/verifyBundle.ts: the
+ * code `npm run verify` runs through tsx, started in plain node): what only a process shows — the
  * exit code it ends with, which stream gets the report, and that it ends at all once the API
  * client's keep-alive sockets are open. Every behaviour behind these is test/verifyCli.test.ts, in
  * process. Only loopback addresses are used.
@@ -13,7 +14,7 @@ import { against, clusterRoutes, kubeconfig, verifyProcess } from "./helpers/ver
 const dir = mkdtempSync(path.join(tmpdir(), "multinet-verify-shell-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// tsx compiles the script at start: tens of seconds on a busy machine.
+// A process can take seconds to start and finish on a busy machine.
 describe.concurrent("npm run verify as a process", { timeout: 90_000 }, () => {
   it("exits 2 with one error line on stderr and nothing on stdout when it cannot reach the cluster", async () => {
     const outcome = await verifyProcess(["--stack", "staging"], { KUBECONFIG: kubeconfig(dir, "refused", "https://127.0.0.1:1") });

@@ -1,15 +1,18 @@
 /**
  * scripts/verify.ts as the tests run it: in this process through `runVerify` (the same code, without
- * the seconds tsx takes to start), or as its own process where the process is the point (exit codes,
- * which stream gets what). Plus the loopback cluster both talk to: kubeconfigs and the fixture
- * cluster's API paths for test/fixtures/verify/fakeApiServer.ts. Only loopback addresses are used.
+ * a process to start), or as its own process where the process is the point (exit codes, which
+ * stream gets what, signals): then the script bundled once per test run (./verifyBundle.ts), which
+ * starts in plain node in well under a second where tsx takes seconds. Plus the loopback cluster
+ * both talk to: kubeconfigs and the fixture cluster's API paths for
+ * test/fixtures/verify/fakeApiServer.ts. Only loopback addresses are used.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../../lib/files/stackFiles";
 import { runVerify } from "../../scripts/verify";
 import { startFakeApiServer, type ExecAnswer, type FailWith, type Hooks } from "../fixtures/verify/fakeApiServer";
+import { verifyBundle } from "./verifyBundle";
 
 export interface Outcome { code: number | null; stdout: string; stderr: string; seconds: number }
 
@@ -35,11 +38,19 @@ export async function verifyInProcess(args: string[], env: Env): Promise<Outcome
   return { code, stdout, stderr, seconds: (Date.now() - started) / 1000 };
 }
 
-/** `npm run verify -- <args>`, as its own process. */
+/**
+ * `npm run verify -- <args>` started as its own process: scripts/verify.ts bundled, in plain node, so
+ * a signal sent to the child reaches the verifier itself (no tsx CLI relaying it).
+ */
+export function spawnVerify(args: string[], env: Env): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [verifyBundle, ...args], { cwd: repoRoot, env: environment(env) });
+}
+
+/** `npm run verify -- <args>`, as its own process, run to its end. */
 export function verifyProcess(args: string[], env: Env): Promise<Outcome> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(repoRoot, "node_modules", ".bin", "tsx"), ["scripts/verify.ts", ...args], { cwd: repoRoot, env: environment(env) });
+    const child = spawnVerify(args, env);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => { stdout += d; });
