@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import type { StackConfig } from "../lib/config";
 import { configEnvVar, formatConfigErrors, validateConfig, validateStackConfig } from "../lib/config";
 import { judgeUntil } from "../lib/kube/attempts";
-import { connect, KubeError, type Kube } from "../lib/kube/connection";
+import { connect, KubeError, type Kube, type KubeOptions } from "../lib/kube/connection";
 import { endCredentialPlugins } from "../lib/kube/credentials";
 import { RunDeadline } from "../lib/kube/deadline";
 import { deletePeer, ping, startPeer } from "../lib/kube/peer";
@@ -231,8 +231,11 @@ function emit(report: Report, json: boolean, io: VerifyIo): Promise<void> {
   return io.stderr(report.error ? `error: ${human}` : human).then(() => io.stdout(`${JSON.stringify(report)}\n`));
 }
 
+/** How long to wait for what; the command uses connect()'s defaults, tests shorten them to run fast. */
+export type VerifyTiming = Pick<KubeOptions, "connectTimeoutMs" | "attemptIntervalMs">;
+
 /** The whole command: arguments and environment in, the report out through `io`, the exit code back. */
-export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: VerifyIo): Promise<number> {
+export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: VerifyIo, timing: VerifyTiming = {}): Promise<number> {
   let opts: Options | undefined;
   let context: string | undefined;
   let deadline: RunDeadline | undefined;
@@ -244,7 +247,7 @@ export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, io: Veri
     deadline = timeoutSeconds > 0
       ? new RunDeadline(Date.now() + timeoutSeconds * 1000, `${timeoutSeconds}s (multinet:verification.timeoutSeconds, or --timeout)`)
       : new RunDeadline(Date.now() + lookOnceSeconds * 1000, `${lookOnceSeconds}s for one look (--timeout 0)`);
-    const kube = await connect({ context: opts.context ?? kubeContext, env, deadline, maxResponseBytes: maxResponseBytes(env) });
+    const kube = await connect({ ...timing, context: opts.context ?? kubeContext, env, deadline, maxResponseBytes: maxResponseBytes(env) });
     context = kube.context;
     const { findings, note: runNote } = opts.kind === "preflight" ? await preflight(kube, config, opts, timeoutSeconds) : await verify(kube, config, opts, timeoutSeconds);
     const report: Report = { ...buildReport(opts.kind, opts.stack, findings, context), ...(runNote ? { note: runNote } : {}) };

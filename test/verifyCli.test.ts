@@ -54,9 +54,9 @@ describe.concurrent("npm run verify without a reachable cluster", () => {
   });
 
   it("gives up on a server that never answers after the connect timeout", async () => {
-    const outcome = await verify(["--stack", "staging", "--preflight"], { KUBECONFIG: kubeconfig("silent", `https://127.0.0.1:${silentPort}`) });
-    expectCleanFailure(outcome, /^error: preflight staging: could not run: cannot reach the Kubernetes API server https:\/\/127\.0\.0\.1:\d+ \(context "test"\): no answer within 5s$/m);
-    expect(outcome.seconds).toBeLessThan(15);
+    const outcome = await verify(["--stack", "staging", "--preflight"], { KUBECONFIG: kubeconfig("silent", `https://127.0.0.1:${silentPort}`) }, { connectTimeoutMs: 1000 });
+    expectCleanFailure(outcome, /^error: preflight staging: could not run: cannot reach the Kubernetes API server https:\/\/127\.0\.0\.1:\d+ \(context "test"\): no answer within 1s$/m);
+    expect(outcome.seconds).toBeLessThan(11);
   });
 
   it("with --exit-zero (failOnError: false) exits 0 even when it could not check, the report saying why", async () => {
@@ -123,9 +123,9 @@ describe.concurrent("npm run verify against a loopback API server", () => {
   it("polls until the deadline and says it gave up waiting", async () => {
     const routes = clusterRoutes();
     delete routes["/apis/k8s.cni.cncf.io/v1/namespaces/default/network-attachment-definitions/flannel"];
-    const outcome = await against(routes, ["--timeout", "6"]);
+    const outcome = await against(routes, ["--timeout", "3"], { timing: { attemptIntervalMs: 500 } });
     expect(outcome.code).toBe(1);
-    expect(outcome.stdout).toMatch(/^still failing after waiting 6s \(multinet:verification\.timeoutSeconds, or --timeout\)\nverify fixture: 14 passed, 1 failed \(nad\/default\/flannel\)/m);
+    expect(outcome.stdout).toMatch(/^still failing after waiting 3s \(multinet:verification\.timeoutSeconds, or --timeout\)\nverify fixture: 14 passed, 1 failed \(nad\/default\/flannel\)/m);
     // Read at least twice: once at the start, once at the deadline.
     expect(outcome.requests.filter((r) => r === "GET /api/v1/nodes").length).toBeGreaterThanOrEqual(2);
   });
@@ -133,7 +133,7 @@ describe.concurrent("npm run verify against a loopback API server", () => {
   it("counts a transient API error while waiting as one failed attempt and passes once the API recovers", async () => {
     let failures = 1;
     const failWith: FailWith = (request) => (request === "GET /api/v1/nodes" && failures-- > 0 ? 503 : undefined);
-    const outcome = await against(clusterRoutes(), ["--json", "--timeout", "30"], { failWith });
+    const outcome = await against(clusterRoutes(), ["--json", "--timeout", "30"], { failWith, timing: { attemptIntervalMs: 500 } });
     expect(outcome.code, outcome.stderr).toBe(0);
     expect(JSON.parse(outcome.stdout)).toMatchObject({ ok: true, summary: "verify fixture: 15 passed, 0 failed" });
     expect(outcome.requests.filter((r) => r === "GET /api/v1/nodes")).toHaveLength(2);

@@ -34,6 +34,7 @@ function kube(core: Partial<Record<keyof CoreV1Api, unknown>>, requestTimeoutMs 
     get,
     exec: {} as Kube["exec"],
     requestTimeoutMs,
+    attemptIntervalMs: 100,
     deadline: new RunDeadline(Date.now() + 60_000, "test"),
   };
 }

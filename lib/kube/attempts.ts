@@ -6,16 +6,13 @@
 import { fail, type Finding } from "../verify/findings";
 import { isRetryable, pollUntil, type Kube } from "./connection";
 
-/** How far apart the attempts start. */
-const attemptIntervalMs = 5000;
-
 export interface Judged {
   findings: Finding[];
 }
 
 /**
- * Calls `attempt` until `final` says its judgement stands, or the deadline (`timeoutSeconds` 0:
- * one attempt, no waiting). A request that fails on the way (a time-out, 429, 5xx, a connection
+ * Calls `attempt` (every `kube.attemptIntervalMs`) until `final` says its judgement stands, or the
+ * deadline (`timeoutSeconds` 0: one attempt, no waiting). A request that fails on the way (a time-out, 429, 5xx, a connection
  * dropped half-way, an answer of the wrong shape) is one failed attempt, a `cluster/read` finding;
  * rejected credentials or a server that is not the Kubernetes API are thrown: the run ends. An
  * attempt cut off by the deadline leaves the one before it standing. `read` is undefined when the
@@ -36,7 +33,7 @@ export async function judgeUntil<T extends Judged>(kube: Kube, timeoutSeconds: n
       previous = { findings: [fail("cluster/read", (error as Error).message)] };
       return { done: false, value: previous };
     }
-  }, deadline, attemptIntervalMs, kube.deadline.signal);
+  }, deadline, kube.attemptIntervalMs, kube.deadline.signal);
   const note = polled.timedOut && timeoutSeconds > 0
     ? `still failing after waiting ${timeoutSeconds}s (multinet:verification.timeoutSeconds, or --timeout)`
     : undefined;

@@ -24,6 +24,8 @@ export interface KubeOptions {
   connectTimeoutMs?: number;
   /** Deadline of every later request. */
   requestTimeoutMs?: number;
+  /** How far apart the verifier's reads of the cluster start while it waits (lib/kube/attempts.ts). */
+  attemptIntervalMs?: number;
   /** Where KUBECONFIG and HOME are read: the process's environment unless given. */
   env?: NodeJS.ProcessEnv;
   /** The run's deadline, which every request and exec stream is cut off at; none unless given. */
@@ -48,6 +50,7 @@ export interface Kube {
   /** Opens exec streams (lib/kube/exec.ts). */
   exec: WebSocketHandler;
   requestTimeoutMs: number;
+  attemptIntervalMs: number;
   deadline: RunDeadline;
 }
 
@@ -180,6 +183,7 @@ export async function connect(options: KubeOptions = {}): Promise<Kube> {
     get,
     exec: new WebSocketHandler(kc),
     requestTimeoutMs,
+    attemptIntervalMs: options.attemptIntervalMs ?? 5000,
     deadline,
   };
 }

@@ -10,7 +10,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../../lib/files/stackFiles";
-import { runVerify } from "../../scripts/verify";
+import { runVerify, type VerifyTiming } from "../../scripts/verify";
 import { startFakeApiServer, type ExecAnswer, type FailWith, type Hooks } from "../fixtures/verify/fakeApiServer";
 import { verifyBundle } from "./verifyBundle";
 
@@ -26,15 +26,15 @@ function environment(env: Env): NodeJS.ProcessEnv {
   return merged;
 }
 
-/** `npm run verify -- <args>`, in this process. */
-export async function verifyInProcess(args: string[], env: Env): Promise<Outcome> {
+/** `npm run verify -- <args>`, in this process; `timing` shortens its waits (the process always has the defaults). */
+export async function verifyInProcess(args: string[], env: Env, timing?: VerifyTiming): Promise<Outcome> {
   const started = Date.now();
   let stdout = "";
   let stderr = "";
   const code = await runVerify(args, environment(env), {
     stdout: async (text) => { stdout += text; },
     stderr: async (text) => { stderr += text; },
-  });
+  }, timing);
   return { code, stdout, stderr, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -123,15 +123,17 @@ export interface AgainstOptions {
   env?: Env;
   /** In this process (default) or as its own. */
   run?: typeof verifyInProcess;
+  /** Shorter waits, in this process only. */
+  timing?: VerifyTiming;
 }
 
 /** The verify command against a loopback API server serving `routes`; `--config <fixture>` unless `args` name the config. */
 export async function against(dir: string, routes: Record<string, unknown>, args: string[], options: AgainstOptions = {}) {
-  const { exec = catRoutes, failWith, hooks, user, env = {}, run = verifyInProcess } = options;
+  const { exec = catRoutes, failWith, hooks, user, env = {}, run = verifyInProcess, timing } = options;
   const server = await startFakeApiServer(routes, exec, failWith, hooks);
   try {
     const config = args.includes("--stack") || args.includes("--config") ? [] : ["--config", fixtureStackFile];
-    const outcome = await run([...config, ...args], { KUBECONFIG: kubeconfig(dir, `fake-${server.url.split(":").pop()}`, server.url, "test", user), ...env });
+    const outcome = await run([...config, ...args], { KUBECONFIG: kubeconfig(dir, `fake-${server.url.split(":").pop()}`, server.url, "test", user), ...env }, timing);
     return { ...outcome, requests: server.requests, authorizations: server.authorizations };
   } finally {
     await server.close();
