@@ -35,6 +35,7 @@ function kube(core: Partial<Record<keyof CoreV1Api, unknown>>, requestTimeoutMs 
     exec: {} as Kube["exec"],
     requestTimeoutMs,
     attemptIntervalMs: 100,
+    peerPollMs: 100,
     deadline: new RunDeadline(Date.now() + 60_000, "test"),
   };
 }
@@ -54,10 +55,10 @@ describe.concurrent("request deadlines", () => {
 
   it("also bound deleting and creating the peer pod", async () => {
     const deleting = kube({ readNamespacedPod: () => Promise.resolve(peer()), deleteNamespacedPod: never });
-    expect(await deletePeer(deleting, "default", "multinet-sample-peer")).toBe("cannot delete the peer pod default/multinet-sample-peer: no answer within 0.1s");
-
     const creating = kube({ readNamespacedPod: () => Promise.reject(apiError(404)), createNamespacedPod: never });
-    expect(await startPeer(creating, peer(), Date.now() + 5000)).toEqual({ error: "cannot create the peer pod default/multinet-sample-peer: no answer within 0.1s" });
+    const [deleted, started] = await Promise.all([deletePeer(deleting, "default", "multinet-sample-peer"), startPeer(creating, peer(), Date.now() + 5000)]);
+    expect(deleted).toBe("cannot delete the peer pod default/multinet-sample-peer: no answer within 0.1s");
+    expect(started).toEqual({ error: "cannot create the peer pod default/multinet-sample-peer: no answer within 0.1s" });
   });
 });
 

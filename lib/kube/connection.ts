@@ -26,6 +26,8 @@ export interface KubeOptions {
   requestTimeoutMs?: number;
   /** How far apart the verifier's reads of the cluster start while it waits (lib/kube/attempts.ts). */
   attemptIntervalMs?: number;
+  /** How far apart the reads of the ping's peer pod start while it starts (lib/kube/peer.ts). */
+  peerPollMs?: number;
   /** Where KUBECONFIG and HOME are read: the process's environment unless given. */
   env?: NodeJS.ProcessEnv;
   /** The run's deadline, which every request and exec stream is cut off at; none unless given. */
@@ -51,6 +53,7 @@ export interface Kube {
   exec: WebSocketHandler;
   requestTimeoutMs: number;
   attemptIntervalMs: number;
+  peerPollMs: number;
   deadline: RunDeadline;
 }
 
@@ -184,6 +187,7 @@ export async function connect(options: KubeOptions = {}): Promise<Kube> {
     exec: new WebSocketHandler(kc),
     requestTimeoutMs,
     attemptIntervalMs: options.attemptIntervalMs ?? 5000,
+    peerPollMs: options.peerPollMs ?? 3000,
     deadline,
   };
 }

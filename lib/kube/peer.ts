@@ -48,7 +48,7 @@ export async function startPeer(kube: Kube, pod: IPod, deadline: number): Promis
     const { pod: current, failed } = await readPodOrRetry(kube, namespace, name);
     const running = current?.status?.phase === "Running" && Boolean(current.metadata?.annotations?.["k8s.v1.cni.cncf.io/network-status"]);
     return { done: running || current?.status?.phase === "Failed", value: { current, failed } };
-  }, deadline);
+  }, deadline, kube.peerPollMs);
   const { current, failed } = started.value;
   // Running without network-status at the deadline still returns: the ping finding then says so.
   if (current?.status?.phase === "Running") return { pod: current, uid };
