@@ -16,18 +16,6 @@ describe("Multus", () => {
     }
   });
 
-  it("declares the NAD CRD upstream defines", () => {
-    expect(thick.crd.metadata.name).toBe("network-attachment-definitions.k8s.cni.cncf.io");
-    expect(thick.crd.spec).toMatchObject({
-      group: "k8s.cni.cncf.io",
-      scope: "Namespaced",
-      names: { kind: "NetworkAttachmentDefinition", plural: "network-attachment-definitions", singular: "network-attachment-definition" },
-    });
-    const [version] = thick.crd.spec.versions;
-    expect(version).toMatchObject({ name: "v1", served: true, storage: true });
-    expect(version.schema?.openAPIV3Schema?.properties?.spec?.properties?.config?.type).toBe("string");
-  });
-
   it("grants no more than upstream's ClusterRole", () => {
     expect(thick.clusterRole.rules).toEqual([
       { apiGroups: ["k8s.cni.cncf.io"], resources: ["*"], verbs: ["*"] },

@@ -26,14 +26,6 @@ describe("sample pod", () => {
     expect(attachmentInterfaces([{ name: "a" }, { name: "b", interface: "data0" }, { name: "c" }])).toEqual(["net1", "data0", "net3"]);
   });
 
-  it("is a named, pinned, resource-bounded pod", () => {
-    const pod = samplePod(samplePodSchema.parse({ networks: [{ name: "flannel" }] }), ['{"type":"flannel"}']);
-    expect(pod.metadata).toMatchObject({ name: "multinet-sample", namespace: "default", annotations: { "k8s.v1.cni.cncf.io/networks": "flannel" } });
-    const [container] = pod.spec!.containers;
-    expect(container.image).toMatch(/^docker\.io\/library\/nginx:\d+\.\d+\.\d+$/);
-    expect(container.resources).toEqual({ requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } });
-  });
-
   it("changes its attachments hash when a NAD it uses changes, so the pod is replaced", () => {
     const config = samplePodSchema.parse({ networks: [{ name: "flannel" }] });
     const hash = (configs: string[]) => samplePod(config, configs).metadata.annotations![attachmentsHashAnnotation];

@@ -135,10 +135,6 @@ describe("the whereabouts deployment", () => {
     expect(objects.cronConfig.data).toEqual({ "cron-expression": "*/15 * * * *" });
   });
 
-  it("runs one reconciler: it has no leader election (reconciler-deployment.yaml:11-12)", () => {
-    expect(objects.reconciler.spec.replicas).toBe(1);
-  });
-
   it("refuses a schedule that is not five cron fields", () => {
     expect(whereaboutsSchema.safeParse({ reconcilerSchedule: "@daily" }).success).toBe(false);
     expect(whereaboutsSchema.safeParse({ reconcilerSchedule: "0 30 4 * * *" }).success).toBe(false);
