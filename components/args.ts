@@ -28,8 +28,9 @@ export function kubeArgs<T>(object: { apiVersion?: string; kind?: string; metada
  * Options for a component's children: parented to it, depending on what the component depends on
  * plus their own dependencies. Children do not inherit a component's dependsOn; recording it on
  * them keeps destroy and `--target` in order too. Components take `dependsOn` as an array.
- * The component's `onError` hooks go to its children too: only their provider operations can fail
- * (components/awaitDiagnosis.ts).
+ * The component's `onError` hooks go to its children too: the engine runs error hooks around
+ * provider operations, which a component has none of (pulumi/pulumi 1b5949891b
+ * pkg/resource/deploy/step.go:346, `if s.new.Custom`); components/awaitDiagnosis.ts.
  */
 export function childOptions(parent: pulumi.Resource, opts: pulumi.ComponentResourceOptions | undefined) {
   const dependsOn = opts?.dependsOn;
