@@ -173,8 +173,18 @@ describe("the hook, when a wait fails", () => {
     const hook = awaitDiagnosis({ stack: "fixture", config: stackConfig(), secretConfig: true }, (text) => logged.push(text), async () => { runs++; return ""; });
     await hook(failure("create", [initError(createTimedOut)]));
     expect(runs).toBe(0);
-    expect(logged[0]).toMatch(/^The cluster was not checked here: the stack's config holds secrets/m);
+    expect(logged[0].split("\n")[1]).toBe("The cluster was not checked here: the stack's config holds secrets, which the checks' lines may quote.");
     expect(logged[0]).toMatch(/Whole report: `npm run verify -- --stack fixture`/);
+  });
+
+  it("does not run the verifier when the stack turned the verification off", async () => {
+    const logged: string[] = [];
+    let runs = 0;
+    const config = stackConfig({ verification: { enabled: false } });
+    const hook = awaitDiagnosis({ stack: "fixture", config }, (text) => logged.push(text), async () => { runs++; return ""; });
+    await hook(failure("create", [initError(createTimedOut)]));
+    expect(runs).toBe(0);
+    expect(logged[0].split("\n")[1]).toBe("The cluster was not checked here: multinet:verification.enabled is false.");
   });
 });
 

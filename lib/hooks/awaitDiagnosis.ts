@@ -11,7 +11,7 @@
  */
 import { spawn } from "node:child_process";
 import { configEnvVar, publicConfig, type StackConfig } from "../config";
-import { awaitFailureText, isAwaitFailure, type FailedOperation } from "../verify/awaitFailure";
+import { awaitFailureText, isAwaitFailure, noLookReason, type FailedOperation } from "../verify/awaitFailure";
 import { lookOnceCommandLine } from "../verify/command";
 import { errorReport, parseReport, type Report } from "../verify/findings";
 
@@ -21,7 +21,7 @@ export interface DiagnosisTarget {
   config: StackConfig;
   /** `kubernetes:context` of the stack, if set. */
   kubeContext?: string;
-  /** A config value is secret: the verifier's lines may quote it, so it is not run (only the hint is logged). */
+  /** A config value is secret: the verifier's lines may quote it, so it is not run (only the command to run is logged). */
   secretConfig?: boolean;
 }
 
@@ -86,7 +86,7 @@ export function awaitDiagnosis(target: DiagnosisTarget, log: (text: string) => v
   };
   return async (failure: FailedOperation): Promise<boolean> => {
     if (!isAwaitFailure(failure)) return false;
-    const report = target.secretConfig ? undefined : await lookOnce();
+    const report = noLookReason(target.config, target.secretConfig ?? false) ?? await lookOnce();
     log(awaitFailureText(failure, target.stack, target.config, report));
     return false;
   };

@@ -64,16 +64,22 @@ export function verifyHint(stack: string): string {
   return `npm run verify -- --stack ${stack}`;
 }
 
+/** Why the hook does not look at the cluster, or undefined when it does. */
+export function noLookReason(config: StackConfig, secretConfig: boolean): string | undefined {
+  if (!config.verification.enabled) return "multinet:verification.enabled is false";
+  return secretConfig ? "the stack's config holds secrets, which the checks' lines may quote" : undefined;
+}
+
 /**
- * The text for a failed wait. `report`: the verifier's one look at the cluster just after, or
- * undefined when it was not run (the stack's config holds secrets, which its lines may quote).
+ * The text for a failed wait. `report`: the verifier's one look at the cluster just after, or why
+ * there was none (noLookReason).
  */
-export function awaitFailureText(failure: FailedOperation, stack: string, config: StackConfig, report: Report | undefined): string {
+export function awaitFailureText(failure: FailedOperation, stack: string, config: StackConfig, report: Report | string): string {
   const section = timeoutSectionOf(failure.urn);
   const seconds = section && timeoutOf(config, section);
   const lines = [`${failure.type} ${failure.name} was not ready when the wait ended${seconds ? ` (${seconds}s)` : ""}.`];
-  if (report === undefined) {
-    lines.push("The cluster was not checked here: the stack's config holds secrets, which the checks' lines may quote.");
+  if (typeof report === "string") {
+    lines.push(`The cluster was not checked here: ${report}.`);
   } else if (report.error !== undefined) {
     lines.push(`The cluster could not be checked: ${report.error}`);
   } else if (report.ok) {
