@@ -24,7 +24,7 @@ export interface FailedOperation {
   type: string;
   /** create, update or delete. */
   failedOperation: string;
-  /** Every error of the operation so far, newest first (pulumi/pulumi pkg/resource/deploy/retries.go:45-64). */
+  /** Every error of the operation so far, newest first (pulumi/pulumi 1b5949891b pkg/resource/deploy/retries.go:45-64). */
   errors: string[];
 }
 
@@ -47,7 +47,7 @@ const timeoutSections: Record<string, keyof StackConfig> = {
 
 /**
  * The section that sets the resource's time-out, read from its URN: `urn:pulumi:<stack>::<project>::
- * <parent types and its own, joined by $>::<name>` (pulumi/pulumi sdk/go/common/resource/urn.go).
+ * <parent types and its own, joined by $>::<name>` (pulumi/pulumi 1b5949891b sdk/go/common/resource/urn.go:37-43).
  */
 export function timeoutSectionOf(urn: string): keyof StackConfig | undefined {
   const qualifiedType = urn.split("::")[2] ?? "";
