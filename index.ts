@@ -12,6 +12,7 @@ import { Multus } from "./components/multus";
 import { NetworkAttachment } from "./components/networkAttachment";
 import { NetworkNamespace } from "./components/networkNamespace";
 import { NetworkPolicies } from "./components/networkPolicies";
+import { awaitDiagnosisHook } from "./components/awaitDiagnosis";
 import { configHasSecrets } from "./components/clusterCheck";
 import { Preflight } from "./components/preflight";
 import { SamplePod } from "./components/samplePod";
@@ -35,14 +36,18 @@ const secretConfig = configHasSecrets();
 const preflightCheck = config.verification.preflight.enabled ? new Preflight("preflight", { stack, config, kubeContext, secretConfig, adoptExisting }) : undefined;
 const afterPreflight = preflightCheck ? [preflightCheck] : [];
 
-const multus = new Multus("multus", config.multus, { dependsOn: afterPreflight });
-const flannel = config.flannel.enabled ? new FlannelAttachment("flannel", config.flannel, { dependsOn: afterPreflight }) : undefined;
-const calico = config.calico.mode !== "none" ? new CalicoAutodetection("calico-autodetection", config.calico, { dependsOn: afterPreflight }) : undefined;
-const whereabouts = config.whereabouts.enabled ? new Whereabouts("whereabouts", config.whereabouts, { dependsOn: afterPreflight }) : undefined;
+// When a wait for a rollout or the pod fails, the verifier looks at the cluster and says why.
+const hooks = { onError: [awaitDiagnosisHook({ stack, config, kubeContext, secretConfig })] };
+const agentOptions = { dependsOn: afterPreflight, hooks };
+
+const multus = new Multus("multus", config.multus, agentOptions);
+const flannel = config.flannel.enabled ? new FlannelAttachment("flannel", config.flannel, agentOptions) : undefined;
+const calico = config.calico.mode !== "none" ? new CalicoAutodetection("calico-autodetection", config.calico, agentOptions) : undefined;
+const whereabouts = config.whereabouts.enabled ? new Whereabouts("whereabouts", config.whereabouts, agentOptions) : undefined;
 const policyEnforcer = config.multiNetworkPolicy.enabled
-  ? new MultiNetworkPolicy("multi-networkpolicy", config.multiNetworkPolicy, { dependsOn: afterPreflight })
+  ? new MultiNetworkPolicy("multi-networkpolicy", config.multiNetworkPolicy, agentOptions)
   : undefined;
-const cniPlugins = config.cniPlugins.enabled ? new CniPlugins("cni-plugins", config.cniPlugins, { dependsOn: afterPreflight }) : undefined;
+const cniPlugins = config.cniPlugins.enabled ? new CniPlugins("cni-plugins", config.cniPlugins, agentOptions) : undefined;
 // NAD namespaces the stack asks multinet to create; every other one must exist (the preflight checks).
 const nadNamespaces = new Map(createdNetworkNamespaces(config).map((name) =>
   [name, new NetworkNamespace(name, { dependsOn: afterPreflight }).namespace]));
@@ -63,7 +68,7 @@ const nodeAgents = [multus, flannel, whereabouts, policyEnforcer, calico, cniPlu
 const podAttachments = config.samplePod.networks.map((ref) =>
   attachments.find((nad) => nad.reference === nadReference(ref, config.samplePod.namespace))!);
 const pod = config.samplePod.enabled
-  ? new SamplePod("sample-pod", config.samplePod, podAttachments, { dependsOn: [...afterPreflight, ...nodeAgents, ...podAttachments, ...(policies ? [policies] : [])] })
+  ? new SamplePod("sample-pod", config.samplePod, podAttachments, { dependsOn: [...afterPreflight, ...nodeAgents, ...podAttachments, ...(policies ? [policies] : [])], hooks })
   : undefined;
 
 // After the deploy: does the multi-network setup work?

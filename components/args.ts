@@ -28,11 +28,16 @@ export function kubeArgs<T>(object: { apiVersion?: string; kind?: string; metada
  * Options for a component's children: parented to it, depending on what the component depends on
  * plus their own dependencies. Children do not inherit a component's dependsOn; recording it on
  * them keeps destroy and `--target` in order too. Components take `dependsOn` as an array.
+ * The component's `onError` hooks go to its children too: the engine runs error hooks around
+ * provider operations, which a component has none of (pulumi/pulumi 1b5949891b
+ * pkg/resource/deploy/step.go:346, `if s.new.Custom`); components/awaitDiagnosis.ts.
  */
 export function childOptions(parent: pulumi.Resource, opts: pulumi.ComponentResourceOptions | undefined) {
   const dependsOn = opts?.dependsOn;
   const inherited = dependsOn === undefined ? [] : Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
-  return (...own: pulumi.Input<pulumi.Resource>[]): pulumi.CustomResourceOptions => ({ parent, dependsOn: [...inherited, ...own] });
+  const onError = opts?.hooks?.onError;
+  const hooks = onError?.length ? { hooks: { onError } } : {};
+  return (...own: pulumi.Input<pulumi.Resource>[]): pulumi.CustomResourceOptions => ({ parent, dependsOn: [...inherited, ...own], ...hooks });
 }
 
 /**

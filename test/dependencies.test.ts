@@ -34,7 +34,8 @@ describe("dependency rules", () => {
     // planted one (lib/config <-> lib/build); a comment names the rule an import breaks.
     const files: Record<string, string> = {
       "index.ts": 'import "./lib/kube/client"; // index-wires-components\nimport "./components/pod";\n',
-      "components/pod.ts": 'import "../lib/kube/client"; // components-import-pure-modules\nimport "../lib/config";\n',
+      "components/pod.ts": 'import "../lib/kube/client"; // components-import-pure-modules\nimport "../lib/config";\nimport "../lib/hooks/diagnose";\n',
+      "lib/hooks/diagnose.ts": 'import "../kube/client"; // hooks-import-pure-modules\nimport "../verify/judge";\n',
       "lib/kube/client.ts": 'import "../render/print"; // kube-imports-pure-modules\nimport "../verify/judge";\n',
       "lib/render/print.ts": 'import "../verify/judge"; // render-imports-pure-modules\n',
       "lib/verify/judge.ts": 'import "../files/read"; // verify-is-pure\nimport "../build/objects";\n',
@@ -67,6 +68,7 @@ describe("dependency rules", () => {
         "config-is-the-ground-floor: lib/config/index.ts -> lib/build/objects.ts",
         "config-is-the-ground-floor: lib/config/index.ts -> lib/net/procnet.ts",
         "files-imports-only-config: lib/files/read.ts -> lib/net/procnet.ts",
+        "hooks-import-pure-modules: lib/hooks/diagnose.ts -> lib/kube/client.ts",
         "index-wires-components: index.ts -> lib/kube/client.ts",
         "kube-imports-pure-modules: lib/kube/client.ts -> lib/render/print.ts",
         "net-is-a-leaf: lib/net/procnet.ts -> lib/config/versions.ts",

@@ -28,7 +28,7 @@ function resource(inputs: Record<string, any>, options: { type?: string; parent?
     dependencies: [],
     options: {
       retainOnDelete: false, deleteBeforeReplace: false, replaceOnChanges: [], ignoreChanges: [], additionalSecretOutputs: [],
-      customTimeouts: { create: "", update: "", delete: "" },
+      customTimeouts: { create: "", update: "", delete: "" }, onErrorHooks: [],
     },
   };
 }

@@ -21,6 +21,7 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getAdditionalsecretoutputsList(): string[];
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getHooks(): { getOnErrorList(): string[] } | undefined;
 }
 
 type Registration = Omit<RegisteredResource, "urn" | "inputs">;
@@ -50,7 +51,12 @@ export async function runProgram(
   // The mocks only see type, name and inputs; the parent and dependencies come from the request.
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, callback: (err: unknown, response: { getUrn(): string } | undefined) => void): Promise<void>;
+    registerErrorHook?: (req: unknown, callback: (err: null, response: object) => void) => void;
   };
+  // The mock monitor cannot register hooks (@pulumi/pulumi 3.248 runtime/mocks.js has no
+  // registerErrorHook; a resource naming a hook would never resolve). Accepted here, they never run
+  // under mocks: the resources record the hook names, and the hooks are tested on their own.
+  monitor.registerErrorHook = (_req, callback) => callback(null, {});
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     pending.set(key(req.getType(), req.getName()), {
@@ -70,6 +76,7 @@ export async function runProgram(
           update: req.getCustomtimeouts()?.getUpdate() ?? "",
           delete: req.getCustomtimeouts()?.getDelete() ?? "",
         },
+        onErrorHooks: req.getHooks()?.getOnErrorList() ?? [],
       },
     });
     return register(req, (err, response) => {

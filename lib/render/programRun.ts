@@ -24,6 +24,8 @@ export interface RegisteredResource {
     additionalSecretOutputs: string[];
     /** `customTimeouts` as the engine receives them (Go durations such as `600s`; empty when unset). */
     customTimeouts: { create: string; update: string; delete: string };
+    /** Names of the error hooks the engine calls when an operation on it fails. */
+    onErrorHooks: string[];
   };
 }
 

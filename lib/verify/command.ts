@@ -18,9 +18,20 @@ function shellWord(word: string): string {
  * `--adopt-existing`: the stack lets the provider apply over existing objects (upsertExistingObjects).
  */
 export function verifyCommandLine(kind: ReportKind, stack: string, config: StackConfig, kubeContext?: string, adoptExisting = false): string {
-  const words = ["npx", "--no", "tsx", "scripts/verify.ts", "--stack", stack, "--json"];
-  if (kubeContext) words.push("--context", kubeContext);
+  const words = scriptWords(stack, kubeContext);
   if (kind === "preflight") words.push("--preflight", ...(adoptExisting ? ["--adopt-existing"] : []));
   else if (!config.verification.failOnError) words.push("--exit-zero");
   return words.map(shellWord).join(" ");
+}
+
+/**
+ * The verification's command line for one look at the cluster (`--timeout 0`: no waiting, ends
+ * within 30 s), run when a wait of the provider failed (lib/hooks/awaitDiagnosis.ts).
+ */
+export function lookOnceCommandLine(stack: string, kubeContext?: string): string {
+  return [...scriptWords(stack, kubeContext), "--timeout", "0"].map(shellWord).join(" ");
+}
+
+function scriptWords(stack: string, kubeContext: string | undefined): string[] {
+  return ["npx", "--no", "tsx", "scripts/verify.ts", "--stack", stack, "--json", ...(kubeContext ? ["--context", kubeContext] : [])];
 }

@@ -106,6 +106,12 @@ export interface ResourceOptions {
   ignoreChanges?: string[];
   additionalSecretOutputs?: string[];
   customTimeouts?: { create?: string; update?: string; delete?: string };
+  hooks?: { onError?: ErrorHook[] };
+}
+
+/** resource.js ErrorHook without the engine: a name and the callback, which never runs in a render. */
+export class ErrorHook {
+  constructor(readonly name: string, readonly callback: (args: unknown) => boolean | Promise<boolean>) {}
 }
 
 /** `dependsOn` as a flat list (an output of resources counts as its value). */
@@ -166,6 +172,7 @@ export abstract class Resource {
           update: opts.customTimeouts?.update ?? "",
           delete: opts.customTimeouts?.delete ?? "",
         },
+        onErrorHooks: opts.hooks?.onError?.map((hook) => hook.name) ?? [],
       },
     });
   }
@@ -221,6 +228,11 @@ export function getStack(): string {
 export function getProject(): string {
   return recording.project;
 }
+
+/** Logging happens only in hooks (components/awaitDiagnosis.ts), which never run in a render. */
+export const log = {
+  warn: (_message: string): void => {},
+};
 
 export const runtime = {
   allConfig: (): Record<string, string> => ({ ...recording.config }),
