@@ -12,11 +12,11 @@ export interface Judged {
 
 /**
  * Calls `attempt` (every `kube.attemptIntervalMs`) until `final` says its judgement stands, or the
- * deadline (`timeoutSeconds` 0: one attempt, no waiting). A request that fails on the way (a time-out, 429, 5xx, a connection
- * dropped half-way, an answer of the wrong shape) is one failed attempt, a `cluster/read` finding;
- * rejected credentials or a server that is not the Kubernetes API are thrown: the run ends. An
- * attempt cut off by the deadline leaves the one before it standing. `read` is undefined when the
- * last attempt failed to read.
+ * deadline (`timeoutSeconds` 0: one attempt, no waiting). A request that fails on the way (a
+ * time-out, 429, 5xx, a connection dropped half-way, an answer of the wrong shape) is one failed
+ * attempt, a `cluster/read` finding; rejected credentials or a server that is not the Kubernetes
+ * API are thrown: the run ends. An attempt cut off by the deadline leaves the one before it
+ * standing. `read` is undefined when the last attempt failed to read.
  */
 export async function judgeUntil<T extends Judged>(kube: Kube, timeoutSeconds: number, attempt: () => Promise<T>, final: (value: T) => boolean):
   Promise<{ read?: T; findings: Finding[]; timedOut: boolean; note?: string }> {
