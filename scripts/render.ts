@@ -73,7 +73,7 @@ function writeFiles(dir: string, manifests: Manifest[], stack: string): void {
 async function main(): Promise<void> {
   const values = options();
   const { stack, config } = readStack(stackFileFrom(values));
-  const run = await runProgram(() => import(".."), config, { stack });
+  const run = await runProgram(() => import("../index"), config, { stack });
   if (run.error) throw run.error;
 
   const manifests = manifestsOf(run.resources);

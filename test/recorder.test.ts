@@ -27,7 +27,7 @@ async function recorded(load: () => Promise<unknown>, config: Record<string, str
   return record(load, config, { stack });
 }
 
-const recordedRun = (config: Record<string, string>, stack: string) => recorded(() => import(".."), config, stack);
+const recordedRun = (config: Record<string, string>, stack: string) => recorded(() => import("../index"), config, stack);
 
 afterEach(() => {
   for (const [specifier] of sdkRedirects) vi.doUnmock(specifier);

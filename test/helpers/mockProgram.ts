@@ -11,6 +11,6 @@ export type { ProgramRun, RegisteredResource } from "../../lib/render/mockRuntim
 export function runProgram(config: Record<string, string>, options: RunOptions = {}): Promise<ProgramRun> {
   return runUnderMocks(() => {
     vi.resetModules();
-    return import("../..");
+    return import("../../index");
   }, config, options);
 }
