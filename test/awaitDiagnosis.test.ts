@@ -69,7 +69,7 @@ describe.each(stackNames())("stack %s: every resource the provider waits on", (s
   });
 });
 
-/** The multus DaemonSet one pod short of a rollout: its pod on multinet-worker2 is not Ready. */
+/** The multus DaemonSet one pod short of a rollout: its pod on multinet-worker2 cannot pull its image. */
 function multusStuck(): Record<string, unknown> {
   const routes = clusterRoutes();
   const key = "/apis/apps/v1/namespaces/kube-system/daemonsets/kube-multus-ds";
@@ -80,6 +80,7 @@ function multusStuck(): Record<string, unknown> {
   const pods = structuredClone(routes[podsKey]) as any;
   const pod = pods.items.find((p: any) => p.metadata.name === "kube-multus-ds-tz6wd");
   pod.status.conditions = pod.status.conditions.map((c: any) => (c.type === "Ready" ? { ...c, status: "False" } : c));
+  pod.status.containerStatuses = [{ name: "kube-multus", ready: false, restartCount: 0, image: "", imageID: "", state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image" } } }];
   routes[podsKey] = pods;
   return routes;
 }
@@ -108,7 +109,7 @@ describe("the hook, when a wait fails", () => {
       const lines = logged[0].split("\n");
       expect(lines[0]).toBe(`kubernetes:apps/v1:DaemonSet kube-multus-ds was not ready when the wait ended (${config.multus.timeoutSeconds}s).`);
       expect(lines[1]).toMatch(/^What the verifier sees now \(verify fixture: \d+ passed, 1 failed \(multus\/rollout\)\):$/);
-      expect(lines[2]).toBe("  FAIL  multus/rollout  DaemonSet kube-system/kube-multus-ds: 2/3 pods available; no ready pod on multinet-worker2");
+      expect(lines[2]).toBe("  FAIL  multus/rollout  DaemonSet kube-system/kube-multus-ds: 2/3 pods available; no ready pod on multinet-worker2 (kube-multus ImagePullBackOff)");
     expect(lines).toHaveLength(4);
       expect(lines.at(-1)).toBe("Whole report: `npm run verify -- --stack fixture`. Time-out: multinet:multus.timeoutSeconds (docs/deploying.md).");
     } finally {

@@ -10,6 +10,7 @@ import { buildReport, errorReport, formatReport, parseReport, type Finding } fro
 import { operatorCalicoNodeEnv } from "../lib/verify/calico";
 import { jsonDifferences } from "../lib/verify/nads";
 import { eligibleNodes, ineligibleReason, tolerates } from "../lib/verify/scheduling";
+import { notReadyReason } from "../lib/verify/rollout";
 import { verifyTargets } from "../lib/verify/snapshot";
 import { publicConfig, withoutSecureValues } from "../lib/config";
 import { verifyFindings } from "../lib/verify/verify";
@@ -57,8 +58,37 @@ describe("DaemonSet rollouts", () => {
     stuck.status!.conditions!.find((c) => c.type === "Ready")!.status = "False";
     expect(finding(verifyFindings(stackConfig(), snapshot), "multus/rollout")).toEqual({
       check: "multus/rollout", ok: false,
-      detail: "DaemonSet kube-system/kube-multus-ds: 2/3 pods available; no ready pod on multinet-worker2",
+      detail: "DaemonSet kube-system/kube-multus-ds: 2/3 pods available; no ready pod on multinet-worker2 (not Ready)",
     });
+  });
+
+  it("say why each pod is not ready, in the kubelet's words, and name a node with no pod at all", () => {
+    const snapshot = healthy();
+    snapshot.multus.daemonSet!.status!.numberAvailable = 0;
+    const [first, second, third] = snapshot.multus.pods!;
+    for (const pod of [first, second, third]) pod.status!.conditions!.find((c) => c.type === "Ready")!.status = "False";
+    first.status!.initContainerStatuses = [{ name: "install-multus-binary", ready: false, restartCount: 4, image: "", imageID: "", state: { waiting: { reason: "CrashLoopBackOff" } } }];
+    first.status!.containerStatuses = [{ name: "kube-multus", ready: false, restartCount: 0, image: "", imageID: "", state: { waiting: { reason: "PodInitializing" } } }];
+    second.status!.phase = "Pending";
+    second.status!.containerStatuses = [{ name: "kube-multus", ready: false, restartCount: 2, image: "", imageID: "", state: { terminated: { exitCode: 1, reason: "Error" } } }];
+    snapshot.multus.pods = [first, second];
+    expect(finding(verifyFindings(stackConfig(), snapshot), "multus/rollout").detail).toBe(
+      `DaemonSet kube-system/kube-multus-ds: 0/3 pods available; no ready pod on ${first.spec!.nodeName} (install-multus-binary CrashLoopBackOff), ${second.spec!.nodeName} (kube-multus Error), ${third.spec!.nodeName}`);
+  });
+
+  it("quote at most 40 characters of a reason the cluster gives", () => {
+    const pod = { apiVersion: "v1" as const, kind: "Pod" as const, status: { phase: "Running" as const, containerStatuses: [{ name: "c", ready: false, restartCount: 0, image: "", imageID: "", state: { waiting: { reason: `${"A".repeat(1000)}\nFAIL forged` } } }] } };
+    expect(notReadyReason(pod)).toBe(`c ${"A".repeat(40)}`);
+  });
+
+  it("say when a pod on a node is pending or being deleted", () => {
+    const snapshot = healthy();
+    const [first, second] = snapshot.multus.pods!;
+    first.status!.phase = "Pending";
+    first.status!.conditions!.find((c) => c.type === "Ready")!.status = "False";
+    second.metadata!.deletionTimestamp = "2026-12-02T10:00:00Z";
+    expect(finding(verifyFindings(stackConfig(), snapshot), "multus/rollout").detail).toBe(
+      `DaemonSet kube-system/kube-multus-ds: no ready pod on ${first.spec!.nodeName} (Pending), ${second.spec!.nodeName} (terminating)`);
   });
 
   it("wait for the controller to observe a new generation", () => {

@@ -5,7 +5,7 @@
  * "timed out waiting for the condition". Pure: lib/hooks runs the verifier and logs the text.
  */
 import type { StackConfig } from "../config";
-import type { Report } from "./findings";
+import { oneLine, type Report } from "./findings";
 
 /**
  * The provider's words for a wait that ended with the resource not ready. pulumi-kubernetes (commit
@@ -81,12 +81,12 @@ export function awaitFailureText(failure: FailedOperation, stack: string, config
   if (typeof report === "string") {
     lines.push(`The cluster was not checked here: ${report}.`);
   } else if (report.error !== undefined) {
-    lines.push(`The cluster could not be checked: ${report.error}`);
+    lines.push(`The cluster could not be checked: ${oneLine(report.error)}`);
   } else if (report.ok) {
     lines.push(`Every check passes now (${report.summary}): it became ready after the wait; \`pulumi up\` again records it.`);
   } else {
     lines.push(`What the verifier sees now (${report.summary}):`);
-    for (const finding of report.findings.filter((f) => !f.ok)) lines.push(`  FAIL  ${finding.check}  ${finding.detail}`);
+    for (const finding of report.findings.filter((f) => !f.ok)) lines.push(`  FAIL  ${oneLine(finding.check)}  ${oneLine(finding.detail)}`);
   }
   lines.push(`Whole report: \`${verifyHint(stack)}\`.${section ? ` Time-out: multinet:${section}.timeoutSeconds (docs/deploying.md).` : ""}`);
   return lines.join("\n");

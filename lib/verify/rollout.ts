@@ -1,6 +1,6 @@
 /**
  * A DaemonSet's rollout (Multus, Flannel, calico-node): the controller has observed its spec and
- * every eligible node runs an updated, ready pod.
+ * every eligible node runs an updated, ready pod; a node without one is named with why.
  */
 import type { INode } from "kubernetes-models/v1/Node";
 import type { IPod } from "kubernetes-models/v1/Pod";
@@ -13,6 +13,33 @@ const isReady = (pod: IPod) => !pod.metadata?.deletionTimestamp
 
 /** The nodes where a daemon pod of `state` is ready. */
 export const readyNodes = (state: DaemonSetState) => new Set((state.pods ?? []).filter(isReady).map((pod) => pod.spec?.nodeName));
+
+/** Long enough for a kubelet reason (ImagePullBackOff, CreateContainerConfigError), not for a log line. */
+const maxReasonLength = 40;
+
+/**
+ * Why a daemon pod is not ready, in the kubelet's words: the first container (init containers
+ * first) waiting or terminated with a reason, else the pod's phase; "not Ready" when it runs and
+ * only its readiness fails (flanneld's /readyz before subnet.env is written).
+ */
+export function notReadyReason(pod: IPod): string {
+  if (pod.metadata?.deletionTimestamp) return "terminating";
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const status of statuses) {
+    const state = status.state?.waiting ?? (status.state?.terminated?.exitCode ? status.state.terminated : undefined);
+    if (state?.reason) return `${status.name} ${state.reason.slice(0, maxReasonLength)}`;
+  }
+  const phase = pod.status?.phase;
+  return phase && phase !== "Running" ? phase.slice(0, maxReasonLength) : "not Ready";
+}
+
+/** Each node without a ready pod, with why when a pod is there: `worker-3 (kube-multus ImagePullBackOff)`. */
+function withReasons(nodes: readonly string[], pods: readonly IPod[]): string[] {
+  return nodes.map((node) => {
+    const pod = pods.find((p) => p.spec?.nodeName === node);
+    return pod ? `${node} (${notReadyReason(pod)})` : node;
+  });
+}
 
 /** The DaemonSet has observed its spec, every pod is updated and available, every eligible node has a ready pod. */
 export function judgeRollout(check: string, where: { namespace: string; name: string }, state: DaemonSetState, nodes: readonly INode[]): Finding {
@@ -43,7 +70,7 @@ export function judgeRollout(check: string, where: { namespace: string; name: st
   if (state.pods) {
     const readyOn = readyNodes(state);
     const missing = eligible.map(nodeName).filter((node) => !readyOn.has(node));
-    if (missing.length) problems.push(`no ready pod on ${listShort(missing)}`);
+    if (missing.length) problems.push(`no ready pod on ${listShort(withReasons(missing, state.pods))}`);
   }
   if (problems.length) return fail(check, `${ref}: ${problems.join("; ")}`);
   const onNodes = state.pods ? ` on all ${eligible.length} eligible node${eligible.length === 1 ? "" : "s"}` : "";
