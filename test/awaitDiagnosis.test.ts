@@ -13,11 +13,12 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { awaitDiagnosisHook } from "../components/awaitDiagnosis";
-import { configEnvVar, validateStackConfig } from "../lib/config";
+import { configEnvVar, publicConfig, validateStackConfig } from "../lib/config";
 import { pulumiConfigForStack, stackNames } from "../lib/files/stackFiles";
 import { awaitDiagnosis, runBounded, type CommandRunner } from "../lib/hooks/awaitDiagnosis";
 import { isAwaitFailure, timeoutSectionOf, type FailedOperation } from "../lib/verify/awaitFailure";
 import { lookOnceCommandLine } from "../lib/verify/command";
+import { parseReport } from "../lib/verify/findings";
 import { startFakeApiServer } from "./fixtures/verify/fakeApiServer";
 import { runProgram as runUnderMocks } from "../lib/render/mockRuntime";
 import { runProgram } from "./helpers/mockProgram";
@@ -198,10 +199,22 @@ function running(pid: number): boolean {
   }
 }
 
-describe("the hook's process", () => {
+describe.concurrent("the hook's process", () => {
   it("gets the config in MULTINET_CONFIG and hands back what it prints on stdout", async () => {
     expect(await runBounded(`printf '%s' "$${configEnvVar}"; echo ignored >&2`, { [configEnvVar]: '{"a":1}' })).toBe('{"a":1}');
   });
+
+  // The one process test of the command line the Pulumi resources run (npx --no tsx ...), not a bundle.
+  it("runs the verification's own command line and reads its JSON report", async () => {
+    const stdout = await runBounded(lookOnceCommandLine("fixture"), {
+      [configEnvVar]: JSON.stringify(publicConfig(stackConfig())),
+      KUBECONFIG: kubeconfig(dir, "refused", "https://127.0.0.1:1"),
+    });
+    expect(parseReport("verify", "fixture", stdout)).toMatchObject({
+      kind: "verify", stack: "fixture", ok: false, findings: [],
+      error: 'cannot reach the Kubernetes API server https://127.0.0.1:1 (context "test"): connect ECONNREFUSED 127.0.0.1:1',
+    });
+  }, 90_000);
 
   it("is ended with everything it started at its deadline", async () => {
     const pids = path.join(dir, "deadline.pids");
