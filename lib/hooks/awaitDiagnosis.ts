@@ -25,7 +25,7 @@ export interface DiagnosisTarget {
   secretConfig?: boolean;
 }
 
-/** Runs a shell command line with extra environment; resolves with its stdout. */
+/** Runs a shell command line with extra environment (undefined removes a variable); resolves with its stdout. */
 export type CommandRunner = (commandLine: string, env: NodeJS.ProcessEnv, timeoutMs?: number) => Promise<string>;
 
 /**
@@ -41,7 +41,9 @@ const maxReportBytes = 1024 * 1024;
  * program) in its own process group, ended with everything it started at the deadline.
  */
 export const runBounded: CommandRunner = (commandLine, env, timeoutMs = lookDeadlineMs) => new Promise((resolve, reject) => {
-  const child = spawn("/bin/sh", ["-c", commandLine], { env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "ignore"] });
+  const merged = { ...process.env, ...env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete merged[key];
+  const child = spawn("/bin/sh", ["-c", commandLine], { env: merged, detached: true, stdio: ["ignore", "pipe", "ignore"] });
   const chunks: Buffer[] = [];
   let size = 0;
   const endGroup = () => {
