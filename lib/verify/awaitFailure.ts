@@ -59,11 +59,6 @@ function timeoutOf(config: StackConfig, section: keyof StackConfig): number | un
   return typeof value === "number" ? value : undefined;
 }
 
-/** The command a user runs for the whole report. */
-export function verifyHint(stack: string): string {
-  return `npm run verify -- --stack ${stack}`;
-}
-
 /** Why the hook does not look at the cluster, or undefined when it does. */
 export function noLookReason(config: StackConfig, secretConfig: boolean): string | undefined {
   if (!config.verification.enabled) return "multinet:verification.enabled is false";
@@ -88,6 +83,6 @@ export function awaitFailureText(failure: FailedOperation, stack: string, config
     lines.push(`What the verifier sees now (${report.summary}):`);
     for (const finding of report.findings.filter((f) => !f.ok)) lines.push(`  FAIL  ${oneLine(finding.check)}  ${oneLine(finding.detail)}`);
   }
-  lines.push(`Whole report: \`${verifyHint(stack)}\`.${section ? ` Time-out: multinet:${section}.timeoutSeconds (docs/deploying.md).` : ""}`);
+  lines.push(`Whole report: \`npm run verify -- --stack ${stack}\`.${section ? ` Time-out: multinet:${section}.timeoutSeconds (docs/deploying.md).` : ""}`);
   return lines.join("\n");
 }
